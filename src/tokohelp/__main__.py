@@ -1,0 +1,5 @@
+"""Allow ``python -m tokohelp``."""
+
+from tokohelp.cli import main
+
+main()

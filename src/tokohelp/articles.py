@@ -1,0 +1,177 @@
+"""The article library: Markdown files with TOML front matter between ``+++`` lines.
+
+Loading never stops at a broken file: each problem is collected as an
+:class:`ArticleProblem` (path and reason) and every other article still loads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tokohelp.config import LANGS
+from tokohelp.errors import BadInputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+FENCE = "+++"
+REQUIRED = ("title", "category", "lang", "slug")
+
+
+@dataclass(frozen=True)
+class Category:
+    """An article category with its display names."""
+
+    id: str
+    names: dict[str, str]
+
+    def name(self, lang: str) -> str:
+        """The category name in ``lang``, falling back to the id."""
+        return self.names.get(lang) or self.id
+
+
+@dataclass
+class Article:
+    """One article in one language."""
+
+    slug: str
+    lang: str
+    title: str
+    category: str
+    body: str
+    path: Path
+    tags: list[str] = field(default_factory=list)
+    summary: str = ""
+    updated: str = ""
+    channels: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ArticleProblem:
+    """A file that could not be loaded, and why."""
+
+    path: Path
+    reason: str
+
+
+def split_front_matter(text: str) -> tuple[str, str]:
+    """Return (front matter, body); raise BadInputError when the fences are missing."""
+    lines = text.lstrip("\ufeff").splitlines(keepends=True)
+    if not lines or lines[0].strip() != FENCE:
+        raise BadInputError("no front matter: the file must start with a '+++' line")
+    for index, line in enumerate(lines[1:], start=1):
+        if line.strip() == FENCE:
+            return "".join(lines[1:index]), "".join(lines[index + 1:]).strip("\n")
+    raise BadInputError("front matter is not closed by a '+++' line")
+
+
+def parse_article(text: str, path: Path, categories: Iterable[str]) -> Article:
+    """Parse one article's text; every failure is a BadInputError with the reason."""
+    head, body = split_front_matter(text)
+    try:
+        meta = tomllib.loads(head)
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInputError(f"bad front matter: {exc}") from None
+    _validate(meta, set(categories))
+    return Article(
+        slug=meta["slug"], lang=meta["lang"], title=meta["title"], category=meta["category"],
+        body=body, path=path, tags=[str(t) for t in meta.get("tags", [])],
+        summary=str(meta.get("summary", "")), updated=_date_text(meta.get("updated")),
+        channels=[str(c) for c in meta.get("channels", [])],
+    )
+
+
+def _validate(meta: dict[str, Any], categories: set[str]) -> None:
+    for key in REQUIRED:
+        if not isinstance(meta.get(key), str) or not meta[key].strip():
+            raise BadInputError(f"front matter needs a non-empty string '{key}'")
+    if meta["lang"] not in LANGS:
+        raise BadInputError(f"lang '{meta['lang']}' is not one of {', '.join(LANGS)}")
+    if categories and meta["category"] not in categories:
+        raise BadInputError(f"unknown category '{meta['category']}'")
+    for key in ("tags", "channels"):
+        if not isinstance(meta.get(key, []), list):
+            raise BadInputError(f"'{key}' must be a list of strings")
+
+
+def _date_text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value or "")
+
+
+def iter_article_files(dirs: Iterable[Path]) -> Iterator[Path]:
+    """Every ``*.md`` file under the given directories, in a stable order."""
+    for base in dirs:
+        if base.is_dir():
+            yield from sorted(p for p in base.rglob("*.md") if p.is_file())
+
+
+def read_article(path: Path, categories: Iterable[str]) -> Article:
+    """Read and parse one file; encoding and I/O problems become BadInputError."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInputError("not valid UTF-8 text") from None
+    except OSError as exc:
+        raise BadInputError(f"cannot read: {exc.strerror}") from None
+    return parse_article(text, path, categories)
+
+
+def load_categories(dirs: Iterable[Path]) -> list[Category]:
+    """Categories from the first ``categories.toml`` found, else the bundled one."""
+    from tokohelp.config import bundled_articles_dir
+
+    candidates = [d / "categories.toml" for d in dirs]
+    candidates.append(bundled_articles_dir() / "categories.toml")
+    for path in candidates:
+        if path.is_file():
+            return _parse_categories(path)
+    return []
+
+
+def _parse_categories(path: Path) -> list[Category]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise BadInputError(f"{path}: cannot read categories: {exc}") from None
+    return [
+        Category(id=entry["id"], names={lang: entry.get(f"{lang}_name", "") for lang in LANGS})
+        for entry in data.get("category", [])
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str)
+    ]
+
+
+@dataclass
+class Library:
+    """Every loaded article, the categories, and the files that failed."""
+
+    articles: list[Article]
+    categories: list[Category]
+    problems: list[ArticleProblem]
+
+    def category_ids(self) -> list[str]:
+        """Category ids in display order."""
+        return [c.id for c in self.categories]
+
+    def versions(self, slug: str) -> dict[str, Article]:
+        """The article ``slug`` in each language it exists in."""
+        return {a.lang: a for a in self.articles if a.slug == slug}
+
+
+def load_library(dirs: list[Path]) -> Library:
+    """Load all articles; broken files are reported, not fatal."""
+    categories = load_categories(dirs)
+    ids = [c.id for c in categories]
+    articles, problems = [], []
+    for path in iter_article_files(dirs):
+        try:
+            articles.append(read_article(path, ids))
+        except BadInputError as exc:
+            problems.append(ArticleProblem(path, exc.message))
+    return Library(articles, categories, problems)

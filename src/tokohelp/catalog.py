@@ -1,0 +1,145 @@
+"""The "find answers" core: categories, listing, showing and searching articles.
+
+Functions here take plain values and return dataclasses; they know nothing of
+the terminal, so the CLI, tests and benchmarks all call the same code.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tokohelp import config
+from tokohelp.articles import Article, ArticleProblem, Category, load_categories, read_article
+from tokohelp.errors import BadInputError, NotFoundError
+from tokohelp.query import Hit, run_search
+from tokohelp.search import Index, open_index
+
+
+@dataclass
+class CategoryInfo:
+    """A category with its name in the reader's language and how many topics it has."""
+
+    id: str
+    name: str
+    articles: int
+
+
+@dataclass
+class ArticleItem:
+    """A row of ``tokohelp list``."""
+
+    slug: str
+    title: str
+    category: str
+    lang: str
+    path: Path
+    fallback: bool = False
+
+
+@dataclass
+class ShownArticle:
+    """An article to display, with whether it is in the other language than asked."""
+
+    article: Article
+    requested_lang: str
+    other_langs: list[str]
+
+    @property
+    def fallback(self) -> bool:
+        """True when the requested language version does not exist."""
+        return self.article.lang != self.requested_lang
+
+
+@dataclass
+class SearchResult:
+    """Ranked hits, plus suggestions when nothing matched and any broken articles."""
+
+    query: str
+    hits: list[Hit]
+    suggestions: list[str] = field(default_factory=list)
+    problems: list[ArticleProblem] = field(default_factory=list)
+
+
+def open_library_index() -> Index:
+    """The index over the configured article directories, fresh."""
+    return open_index(config.article_dirs(), config.cache_dir())
+
+
+def categories(lang: str, index: Index | None = None) -> list[CategoryInfo]:
+    """Every category in display order, with topic counts."""
+    index = index or open_library_index()
+    counts = dict(index.db.execute("SELECT category, COUNT(DISTINCT slug) FROM docs GROUP BY 1"))
+    return [CategoryInfo(c.id, c.name(lang), counts.get(c.id, 0)) for c in _categories()]
+
+
+def _categories() -> list[Category]:
+    return load_categories(config.article_dirs())
+
+
+def check_category(category: str | None) -> str | None:
+    """Validate a ``--category`` value against the category data."""
+    if category is None:
+        return None
+    ids = [c.id for c in _categories()]
+    if category not in ids:
+        raise NotFoundError(f"unknown category '{category}'",
+                            f"Choose one of: {', '.join(ids)}.")
+    return category
+
+
+def list_articles(lang: str, category: str | None = None,
+                  index: Index | None = None) -> list[ArticleItem]:
+    """One item per topic (in ``lang`` where it exists), ordered by category then title."""
+    check_category(category)
+    index = index or open_library_index()
+    sql = "SELECT slug, title, category, lang, path FROM docs"
+    rows = index.db.execute(sql + (" WHERE category = ?" if category else ""),
+                            (category,) if category else ()).fetchall()
+    chosen: dict[str, tuple] = {}
+    for row in rows:
+        if row[0] not in chosen or row[3] == lang:
+            chosen[row[0]] = row
+    order = {c.id: i for i, c in enumerate(_categories())}
+    items = [ArticleItem(r[0], r[1], r[2], r[3], Path(r[4]), r[3] != lang) for r in chosen.values()]
+    return sorted(items, key=lambda i: (order.get(i.category, 99), i.title.lower()))
+
+
+def show(slug: str, lang: str, index: Index | None = None) -> ShownArticle:
+    """The article ``slug`` in ``lang``, or in the other language, marked as fallback."""
+    index = index or open_library_index()
+    rows = dict(index.db.execute("SELECT lang, path FROM docs WHERE slug = ?", (slug,)))
+    if not rows:
+        raise NotFoundError(f"no article '{slug}'", _slug_hint(index, slug))
+    chosen = lang if lang in rows else sorted(rows)[0]
+    article = read_article(Path(rows[chosen]), [c.id for c in _categories()])
+    return ShownArticle(article, lang, sorted(set(rows) - {chosen}))
+
+
+def _slug_hint(index: Index, slug: str) -> str:
+    slugs = [r[0] for r in index.db.execute("SELECT DISTINCT slug FROM docs")]
+    close = difflib.get_close_matches(slug, slugs, n=3)
+    if close:
+        return f"Did you mean: {', '.join(close)}?"
+    return "Run 'tokohelp list' or 'tokohelp search WORDS' to find one."
+
+
+def search(query: str, lang: str, category: str | None = None, limit: int = 10,
+           index: Index | None = None) -> SearchResult:
+    """Ranked search; on no match, suggest close titles and categories."""
+    if limit < 1:
+        raise BadInputError("--limit must be at least 1")
+    check_category(category)
+    index = index or open_library_index()
+    hits = run_search(index, query, lang=lang, category=category, limit=limit)
+    result = SearchResult(query, hits, problems=index.problems)
+    if not hits:
+        result.suggestions = _suggest(index, query, lang)
+    return result
+
+
+def _suggest(index: Index, query: str, lang: str) -> list[str]:
+    titles = [r[0] for r in index.db.execute(
+        "SELECT title FROM docs WHERE lang = ? LIMIT 20000", (lang,))]
+    return difflib.get_close_matches(query[:200], titles, n=3, cutoff=0.3)

@@ -1,0 +1,104 @@
+"""Rich views and JSON shapes for categories, lists, articles and search hits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tokohelp.catalog import ArticleItem, CategoryInfo, SearchResult, ShownArticle
+from tokohelp.cli.output import Env, safe
+from tokohelp.query import Hit
+from tokohelp.safe import strip_control
+
+FALLBACK_NOTE = {"id": "tidak tersedia dalam bahasa Indonesia", "en": "not available in English"}
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    """The JSON object of one search hit (shape pinned by tests)."""
+    return {"slug": hit.slug, "title": hit.title, "category": hit.category, "lang": hit.lang,
+            "score": hit.score, "snippet": hit.snippet, "path": str(hit.path),
+            "fallback": hit.fallback}
+
+
+def item_json(item: ArticleItem) -> dict[str, Any]:
+    """The JSON object of one ``list`` row."""
+    return {"slug": item.slug, "title": item.title, "category": item.category,
+            "lang": item.lang, "path": str(item.path), "fallback": item.fallback}
+
+
+def article_json(shown: ShownArticle) -> dict[str, Any]:
+    """The JSON object of ``show``."""
+    a = shown.article
+    return {"slug": a.slug, "title": a.title, "category": a.category, "lang": a.lang,
+            "tags": a.tags, "summary": a.summary, "updated": a.updated, "path": str(a.path),
+            "channels": a.channels, "fallback": shown.fallback,
+            "other_langs": shown.other_langs, "body": a.body}
+
+
+def show_categories(env: Env, cats: list[CategoryInfo]) -> None:
+    """A table of categories."""
+    from rich.table import Table
+
+    table = Table("id", "name", "topics", box=None, header_style="bold")
+    for cat in cats:
+        table.add_row(safe(cat.id), safe(cat.name), str(cat.articles))
+    env.out.print(table)
+
+
+def show_list(env: Env, items: list[ArticleItem], lang: str) -> None:
+    """A table of articles grouped by category order."""
+    from rich.table import Table
+
+    table = Table("slug", "title", "category", box=None, header_style="bold")
+    for item in items:
+        marker = f" [dim]({item.lang})[/dim]" if item.fallback else ""
+        table.add_row(safe(item.slug), safe(item.title) + marker, safe(item.category))
+    env.out.print(table)
+
+
+def _highlighted(hit: Hit) -> Any:
+    from rich.text import Text
+
+    text = Text(strip_control(hit.snippet), style="dim")
+    for start, end in hit.highlights:
+        text.stylize("bold yellow", start, end)
+    return text
+
+
+def show_hits(env: Env, result: SearchResult, lang: str) -> None:
+    """Numbered hits: title, slug and category, then a highlighted snippet."""
+    for number, hit in enumerate(result.hits, start=1):
+        note = f" [dim]({FALLBACK_NOTE[lang]})[/dim]" if hit.fallback else ""
+        env.out.print(f"[bold]{number}. {safe(hit.title)}[/bold]{note}")
+        env.out.print(f"   [cyan]{safe(hit.slug)}[/cyan] · {safe(hit.category)}")
+        if hit.snippet:
+            env.out.print("   ", _highlighted(hit), sep="")
+    env.out.print(f"[dim]Read one: tokohelp show {safe(result.hits[0].slug)}[/dim]")
+
+
+def show_no_match(env: Env, result: SearchResult, category_ids: list[str]) -> None:
+    """Say nothing matched and what to try next."""
+    env.err.print(f"No article matches [bold]{safe(result.query[:80])}[/bold].")
+    if result.suggestions:
+        env.err.print("Closest titles: " + "; ".join(safe(s) for s in result.suggestions))
+    env.err.print("Browse a category: tokohelp list --category "
+                  + "|".join(safe(c) for c in category_ids))
+    env.err.print("Or reach a person: tokohelp contact")
+
+
+def show_article(env: Env, shown: ShownArticle, raw: bool) -> None:
+    """Rendered Markdown (paged on a TTY when long), or the file source with ``raw``."""
+    a = shown.article
+    if raw:
+        env.stdout.write(strip_control(a.path.read_text(encoding="utf-8")).rstrip("\n") + "\n")
+        return
+    from rich.markdown import Markdown
+
+    if shown.fallback:
+        env.err.print(f"[dim]Shown in '{a.lang}': {FALLBACK_NOTE[shown.requested_lang]}.[/dim]")
+    body = Markdown(f"# {strip_control(a.title)}\n\n{strip_control(a.body)}")
+    long_article = a.body.count("\n") + 4 > env.out.size.height
+    if env.stdout_isatty and long_article:
+        with env.out.pager(styles=True):
+            env.out.print(body)
+    else:
+        env.out.print(body)

@@ -1,0 +1,61 @@
+"""Options and helpers shared by every command module."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Annotated, Optional
+
+import typer
+
+from tokohelp.articles import ArticleProblem
+from tokohelp.cli.output import Env
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts (no colour).")]
+CategoryOpt = Annotated[Optional[str], typer.Option(  # noqa: UP007 - Typer needs Optional on 3.9
+    "--category", "-c", help="Only this category id (see 'tokohelp categories').")]
+LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, max=100,
+                                       help="How many results at most.")]
+
+
+@dataclass
+class GlobalOptions:
+    """Options given before the command; read through the accessors below."""
+
+    lang: str | None = None
+    debug: bool = False
+
+
+STATE = GlobalOptions()
+_ENV: list[Env] = []
+
+
+def env() -> Env:
+    """The Env of this invocation (created on first use from the current streams)."""
+    if not _ENV:
+        _ENV.append(Env.current())
+    return _ENV[0]
+
+
+def reset(lang: str | None, debug: bool) -> None:
+    """Start a fresh invocation: new global options, new Env."""
+    STATE.lang, STATE.debug = lang, debug
+    _ENV.clear()
+
+
+def current_lang() -> str:
+    """The reading language: --lang, TOKOHELP_LANG, config, then LANG."""
+    from tokohelp.config import resolve_lang
+
+    return resolve_lang(STATE.lang)
+
+
+def debug_enabled() -> bool:
+    """--debug or TOKOHELP_DEBUG=1."""
+    return STATE.debug or os.environ.get("TOKOHELP_DEBUG") == "1"
+
+
+def warn_problems(problems: list[ArticleProblem]) -> None:
+    """Report broken article files on stderr; the others still work."""
+    for problem in problems:
+        env().warn(f"skipped article {problem.path}: {problem.reason}")

@@ -1,0 +1,165 @@
+"""Where tokohelp keeps things and what the user configured.
+
+Everything is resolved when asked for, never at import time, in one order:
+command-line option, then ``TOKOHELP_*`` environment variable, then the TOML
+config file, then the built-in default.  ``TOKOHELP_HOME`` relocates every
+user file at once (config, data, cache), which is what tests and portable
+installs want.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tokohelp.errors import ConfigError
+
+APP = "tokohelp"
+LANGS = ("id", "en")
+
+
+def _home_subdir(name: str) -> Path | None:
+    home = os.environ.get("TOKOHELP_HOME")
+    return Path(home) / name if home else None
+
+
+def _platform_dir(kind: str) -> Path:
+    import platformdirs
+
+    getter = getattr(platformdirs, f"user_{kind}_dir")
+    return Path(getter(APP, appauthor=False))
+
+
+def config_path() -> Path:
+    """The config file: ``TOKOHELP_CONFIG``, else under ``TOKOHELP_HOME``, else the platform dir."""
+    explicit = os.environ.get("TOKOHELP_CONFIG")
+    if explicit:
+        return Path(explicit)
+    base = _home_subdir("config") or _platform_dir("config")
+    return base / "config.toml"
+
+
+def data_dir() -> Path:
+    """Where tickets live: ``TOKOHELP_DATA_DIR``, ``TOKOHELP_HOME``/data or the platform dir."""
+    explicit = os.environ.get("TOKOHELP_DATA_DIR")
+    return Path(explicit) if explicit else (_home_subdir("data") or _platform_dir("data"))
+
+
+def cache_dir() -> Path:
+    """Where the search index lives: ``TOKOHELP_CACHE_DIR``, ``TOKOHELP_HOME``/cache or platform."""
+    explicit = os.environ.get("TOKOHELP_CACHE_DIR")
+    return Path(explicit) if explicit else (_home_subdir("cache") or _platform_dir("cache"))
+
+
+def bundled_articles_dir() -> Path:
+    """The articles shipped in the wheel, or the checkout's ``articles/`` in development."""
+    packaged = Path(__file__).parent / "articles"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "articles"
+
+
+def article_dirs() -> list[Path]:
+    """``TOKOHELP_ARTICLES`` (``os.pathsep``-separated) replaces the bundled library."""
+    raw = os.environ.get("TOKOHELP_ARTICLES", "")
+    dirs = [Path(p) for p in raw.split(os.pathsep) if p.strip()]
+    return dirs or [bundled_articles_dir()]
+
+
+def _load_toml_text(text: str, path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}",
+                          "Fix the file or run 'tokohelp config init --force'.") from None
+
+
+def line_of_key(text: str, key: str) -> int | None:
+    """The first line (1-based) where ``key = ...`` appears, so errors can point at it."""
+    pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=", re.MULTILINE)
+    match = pattern.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+@dataclass
+class Config:
+    """The parsed config file plus where it came from, for error messages."""
+
+    path: Path
+    data: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+    exists: bool = False
+
+    def where(self, key: str) -> str:
+        """``file:line`` for a key, or just the file when the key is not found."""
+        line = line_of_key(self.text, key.rsplit(".", 1)[-1])
+        return f"{self.path}:{line}" if line else str(self.path)
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        """Build a config error that names the file, line and key."""
+        return ConfigError(f"{self.where(key)}: key '{key}': {problem}",
+                           "Fix it, then run 'tokohelp config check'.")
+
+    def get(self, key: str, default: Any = None, kind: type | tuple[type, ...] | None = None) -> Any:
+        """A top-level or dotted key, type-checked when ``kind`` is given."""
+        node: Any = self.data
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        if kind is not None and not isinstance(node, kind):
+            raise self.fail(key, f"expected {_kind_name(kind)}, got {type(node).__name__}")
+        return node
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(k.__name__ for k in kinds)
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the config file; a missing file is an empty config, a broken one a ConfigError."""
+    path = path or config_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config(path=path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: config is not valid UTF-8", "Save it as UTF-8.") from None
+    return Config(path=path, data=_load_toml_text(text, path), text=text, exists=True)
+
+
+def resolve_lang(option: str | None, config: Config | None = None) -> str:
+    """Option, ``TOKOHELP_LANG``, config ``lang``, then ``LANG`` (``id_*`` means Indonesian)."""
+    for candidate in (option, os.environ.get("TOKOHELP_LANG")):
+        if candidate:
+            return _check_lang(candidate)
+    cfg = config if config is not None else load_config()
+    configured = cfg.get("lang", kind=str)
+    if configured:
+        if configured not in LANGS:
+            raise cfg.fail("lang", f"must be one of {', '.join(LANGS)}")
+        return configured
+    system = os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
+    return "id" if system.lower().startswith(("id", "in_")) else "en"
+
+
+def _check_lang(value: str) -> str:
+    value = value.strip().lower()
+    if value not in LANGS:
+        from tokohelp.errors import UsageError
+
+        raise UsageError(f"unknown language '{value}'", "Use 'id' or 'en'.")
+    return value
