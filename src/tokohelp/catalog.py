@@ -62,9 +62,32 @@ class SearchResult:
     problems: list[ArticleProblem] = field(default_factory=list)
 
 
-def open_library_index() -> Index:
+@dataclass
+class IndexInfo:
+    """What ``tokohelp index`` reports about the search index."""
+
+    path: Path
+    article_dirs: list[Path]
+    files: int
+    articles: int
+    topics: int
+    built: int
+    rebuilt: bool
+    problems: list[ArticleProblem]
+
+
+def open_library_index(rebuild: bool = False) -> Index:
     """The index over the configured article directories, fresh."""
-    return open_index(config.article_dirs(), config.cache_dir())
+    return open_index(config.article_dirs(), config.cache_dir(), rebuild=rebuild)
+
+
+def index_info(rebuild: bool = False) -> IndexInfo:
+    """Open (or rebuild) the index and describe it."""
+    index = open_library_index(rebuild)
+    meta = dict(index.db.execute("SELECT key, value FROM meta"))
+    counts = index.db.execute("SELECT COUNT(*), COUNT(DISTINCT slug) FROM docs").fetchone()
+    return IndexInfo(index.path, config.article_dirs(), int(meta.get("files", 0)), *counts,
+                     int(meta.get("built", 0)), index.rebuilt, index.problems)
 
 
 def categories(lang: str, index: Index | None = None) -> list[CategoryInfo]:

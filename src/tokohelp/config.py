@@ -108,7 +108,8 @@ class Config:
         return ConfigError(f"{self.where(key)}: key '{key}': {problem}",
                            "Fix it, then run 'tokohelp config check'.")
 
-    def get(self, key: str, default: Any = None, kind: type | tuple[type, ...] | None = None) -> Any:
+    def get(self, key: str, default: Any = None,
+            kind: type | tuple[type, ...] | None = None) -> Any:
         """A top-level or dotted key, type-checked when ``kind`` is given."""
         node: Any = self.data
         for part in key.split("."):

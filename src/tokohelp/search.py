@@ -8,18 +8,22 @@ old one atomically, so concurrent searches never see half an index.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sqlite3
-import tempfile
+import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tokohelp import textproc
 from tokohelp.articles import Article, ArticleProblem, load_categories, read_article
 from tokohelp.errors import BadInputError, StorageError
 
+# Libraries up to this many files get the exact per-file check on every open.
+FULL_CHECK_FILES = 5000
+FULL_CHECK_SECONDS = 600
 # Relative weights of the FTS columns for bm25(): title > tags > summary > body.
 WEIGHTS = (10.0, 6.0, 3.0, 1.0)
 SCHEMA = """
@@ -48,37 +52,75 @@ class DocRef:
 
 @dataclass
 class Index:
-    """An open, fresh index and the problems found while building it."""
+    """An open, fresh index; the files that failed to load are read only when asked for."""
 
     db: sqlite3.Connection
     path: Path
-    problems: list[ArticleProblem] = field(default_factory=list)
+    built_problems: list[ArticleProblem] | None = None
     rebuilt: bool = False
+
+    @property
+    def problems(self) -> list[ArticleProblem]:
+        """Article files skipped at build time, with reasons."""
+        if self.built_problems is None:
+            rows = self.db.execute("SELECT path, reason FROM problems")
+            self.built_problems = [ArticleProblem(Path(p), r) for p, r in rows]
+        return self.built_problems
 
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
 
 
-def signature(dirs: Iterable[Path]) -> str:
-    """A digest of every article file's path, size and mtime: cheap to compute, stat only."""
+@dataclass
+class Snapshot:
+    """The state of the article files: a digest of every file, and each directory's mtime."""
+
+    signature: str
+    dirs: dict[str, int]
+    files: int
+
+    def dirs_text(self) -> str:
+        """Directory stamps as ``path<TAB>mtime`` lines, the form stored in the index."""
+        return "".join(f"{d}\t{m}\n" for d, m in sorted(self.dirs.items()))
+
+
+def snapshot(dirs: Iterable[Path]) -> Snapshot:
+    """Stat every article file (path, size, mtime) and every directory below ``dirs``."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"analyzer={textproc.ANALYZER_VERSION}".encode())
+    stamps: dict[str, int] = {}
+    files = 0
     for base in dirs:
-        digest.update(os.fsencode(base.resolve()) + b"\0")
-        for path, st in _walk_stats(str(base)):
+        root = str(base.resolve())
+        stamps[root] = _mtime(root)
+        for path, st in _walk_stats(root, stamps):
+            files += 1
             digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "replace"))
-    return digest.hexdigest()
+    return Snapshot(digest.hexdigest(), stamps, files)
 
 
-def _walk_stats(top: str) -> Iterator[tuple[str, os.stat_result]]:
+def signature(dirs: Iterable[Path]) -> str:
+    """The full digest of every article file; the exact, slower freshness check."""
+    return snapshot(dirs).signature
+
+
+def _mtime(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
+
+
+def _walk_stats(top: str, stamps: dict[str, int]) -> Iterator[tuple[str, os.stat_result]]:
     try:
         entries = sorted(os.scandir(top), key=lambda e: e.name)
     except OSError:
         return
     for entry in entries:
         if entry.is_dir(follow_symlinks=True):
-            yield from _walk_stats(entry.path)
+            stamps[entry.path] = _mtime(entry.path)
+            yield from _walk_stats(entry.path, stamps)
         elif entry.name.endswith((".md", ".toml")):
             try:
                 yield entry.path, entry.stat()
@@ -92,14 +134,15 @@ def index_path(cache: Path, dirs: list[Path]) -> Path:
     return cache / "index" / f"articles-{hashlib.sha1(key).hexdigest()[:16]}.sqlite"
 
 
-def open_index(dirs: list[Path], cache: Path) -> Index:
+def open_index(dirs: list[Path], cache: Path, *, rebuild: bool = False) -> Index:
     """Open the index for ``dirs``, rebuilding it first when the articles changed."""
     path = index_path(cache, dirs)
-    sig = signature(dirs)
-    db = _connect_if_fresh(path, sig)
+    db = None if rebuild else _open_existing(path)
+    if db is not None and is_fresh(db, dirs, path):
+        return Index(db, path)
     if db is not None:
-        return Index(db, path, _stored_problems(db))
-    problems = build_index(dirs, path, sig)
+        db.close()
+    problems = build_index(dirs, path, snapshot(dirs))
     return Index(_connect(path), path, problems, rebuilt=True)
 
 
@@ -109,26 +152,66 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _connect_if_fresh(path: Path, sig: str) -> sqlite3.Connection | None:
+def _open_existing(path: Path) -> sqlite3.Connection | None:
     if not path.is_file():
         return None
     try:
         db = _connect(path)
-        row = db.execute("SELECT value FROM meta WHERE key='signature'").fetchone()
+        db.execute("SELECT 1 FROM meta LIMIT 1")
     except sqlite3.DatabaseError:
         return None
-    if row and row[0] == sig:
-        return db
-    db.close()
-    return None
+    return db
 
 
-def _stored_problems(db: sqlite3.Connection) -> list[ArticleProblem]:
-    return [ArticleProblem(Path(p), r) for p, r in db.execute("SELECT path, reason FROM problems")]
+def is_fresh(db: sqlite3.Connection, dirs: list[Path], path: Path) -> bool:
+    """The "did anything change?" check.
+
+    Adding, removing or renaming a file changes its directory's mtime, so
+    stat-ing the recorded directories catches those at any library size.  An
+    in-place edit only shows in the file's own stat: small libraries check every
+    file each time; large ones (where that costs more than a search) do so at
+    most every FULL_CHECK_SECONDS, and ``tokohelp index --rebuild`` forces it.
+    """
+    meta = dict(db.execute("SELECT key, value FROM meta"))
+    if meta.get("analyzer") != textproc.ANALYZER_VERSION or not _dirs_unchanged(meta):
+        return False
+    if int(meta.get("files", 0)) > FULL_CHECK_FILES and not _full_check_due(path):
+        return True
+    if signature(dirs) != meta.get("signature"):
+        return False
+    _mark_checked(path)
+    return True
 
 
-def build_index(dirs: list[Path], path: Path, sig: str) -> list[ArticleProblem]:
+def _dirs_unchanged(meta: dict[str, str]) -> bool:
+    for line in meta.get("dirs", "").splitlines():
+        directory, _, stamp = line.rpartition("\t")
+        if _mtime(directory) != int(stamp):
+            return False
+    return bool(meta.get("dirs"))
+
+
+def _checked_marker(path: Path) -> Path:
+    return path.with_suffix(".checked")
+
+
+def _full_check_due(path: Path) -> bool:
+    try:
+        return time.time() - _checked_marker(path).stat().st_mtime > FULL_CHECK_SECONDS
+    except OSError:
+        return True
+
+
+def _mark_checked(path: Path) -> None:
+    # A read-only cache only means the next open checks every file again.
+    with contextlib.suppress(OSError):
+        _checked_marker(path).touch()
+
+
+def build_index(dirs: list[Path], path: Path, snap: Snapshot) -> list[ArticleProblem]:
     """Build a fresh index into a temp file and move it into place atomically."""
+    import tempfile
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".building-", suffix=".sqlite", dir=path.parent)
@@ -137,15 +220,16 @@ def build_index(dirs: list[Path], path: Path, sig: str) -> list[ArticleProblem]:
         raise StorageError(f"cannot write the search index in {path.parent}: {exc.strerror}",
                            "Set TOKOHELP_CACHE_DIR to a writable directory.") from None
     try:
-        problems = _fill(Path(tmp), dirs, sig)
+        problems = _fill(Path(tmp), dirs, snap)
         os.replace(tmp, path)
+        _mark_checked(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return problems
 
 
-def _fill(tmp: Path, dirs: list[Path], sig: str) -> list[ArticleProblem]:
+def _fill(tmp: Path, dirs: list[Path], snap: Snapshot) -> list[ArticleProblem]:
     db = sqlite3.connect(tmp)
     db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
     categories = [c.id for c in load_categories(dirs)]
@@ -157,7 +241,9 @@ def _fill(tmp: Path, dirs: list[Path], sig: str) -> list[ArticleProblem]:
         db.executemany("INSERT INTO words VALUES (?, ?)", words.items())
         db.executemany("INSERT INTO problems VALUES (?, ?)",
                        [(str(p.path), p.reason) for p in problems])
-        db.execute("INSERT INTO meta VALUES ('signature', ?)", (sig,))
+        db.executemany("INSERT INTO meta VALUES (?, ?)", [
+            ("signature", snap.signature), ("dirs", snap.dirs_text()), ("files", str(snap.files)),
+            ("analyzer", textproc.ANALYZER_VERSION), ("built", str(int(time.time())))])
         db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
     db.close()
     return problems

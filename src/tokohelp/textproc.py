@@ -14,7 +14,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,7 +41,7 @@ class Vocabulary:
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     """Load the vocabulary once per process."""
-    raw = resources.files("tokohelp.data").joinpath("synonyms.toml").read_text("utf-8")
+    raw = (Path(__file__).parent / "data" / "synonyms.toml").read_text("utf-8")
     data = tomllib.loads(raw)
     phrases: dict[tuple[str, ...], str] = {}
     for concept in data.get("concept", []):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tokohelp.catalog import ArticleItem, CategoryInfo, SearchResult, ShownArticle
+from tokohelp.catalog import ArticleItem, CategoryInfo, IndexInfo, SearchResult, ShownArticle
 from tokohelp.cli.output import Env, safe
 from tokohelp.query import Hit
 from tokohelp.safe import strip_control
@@ -102,3 +102,17 @@ def show_article(env: Env, shown: ShownArticle, raw: bool) -> None:
             env.out.print(body)
     else:
         env.out.print(body)
+
+
+def show_index(env: Env, info: IndexInfo) -> None:
+    """Index facts as aligned lines."""
+    import time
+
+    built = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.built))
+    if info.rebuilt:
+        built += " (just now)"
+    rows = [("index", info.path), ("articles from", ", ".join(map(str, info.article_dirs))),
+            ("files", info.files), ("articles", info.articles), ("topics", info.topics),
+            ("built", built), ("skipped", len(info.problems))]
+    for key, value in rows:
+        env.out.print(f"[bold]{key:>13}[/bold]  {safe(str(value))}")

@@ -1,18 +1,23 @@
-"""Commands that find answers: ``categories``, ``list``, ``show``, ``search``."""
+"""Commands that find answers: ``categories``, ``list``, ``show``, ``search``.
+
+Each command imports the search core and the Rich views only when it runs, so
+``tokohelp --help`` and the other commands do not pay for them at start-up.
+"""
 
 from __future__ import annotations
 
 import typer
 
-from tokohelp import catalog
-from tokohelp.cli import article_views as views
 from tokohelp.cli.common import CategoryOpt, JsonOpt, LimitOpt, current_lang, env, warn_problems
-from tokohelp.cli.output import emit_json
 from tokohelp.errors import NoMatchError
 
 
 def categories_cmd(json_out: JsonOpt = False) -> None:
     """List the article categories (payment, refund, shipping, ...) with topic counts."""
+    from tokohelp import catalog
+    from tokohelp.cli import article_views as views
+    from tokohelp.cli.output import emit_json
+
     cats = catalog.categories(current_lang())
     if json_out:
         return emit_json(env(), cats)
@@ -24,6 +29,10 @@ def list_cmd(category: CategoryOpt = None, json_out: JsonOpt = False) -> None:
 
     Example: tokohelp list --category refund
     """
+    from tokohelp import catalog
+    from tokohelp.cli import article_views as views
+    from tokohelp.cli.output import emit_json
+
     lang = current_lang()
     items = catalog.list_articles(lang, category)
     if json_out:
@@ -40,6 +49,10 @@ def show_cmd(
 
     Example: tokohelp show refund-not-received
     """
+    from tokohelp import catalog
+    from tokohelp.cli import article_views as views
+    from tokohelp.cli.output import emit_json
+
     shown = catalog.show(slug, current_lang())
     if json_out:
         return emit_json(env(), views.article_json(shown))
@@ -51,7 +64,7 @@ def show_cmd(
 
 
 def search_cmd(
-    words: list[str] = typer.Argument(None, help="What you are looking for, in Indonesian or English."),
+    words: list[str] = typer.Argument(None, help="What you look for, Indonesian or English."),
     category: CategoryOpt = None,
     limit: LimitOpt = 5,
     json_out: JsonOpt = False,
@@ -61,6 +74,10 @@ def search_cmd(
     Typos, slang (gmn, blm, udh) and either language are fine.
     Examples: tokohelp search refund ; tokohelp search "dana refund belum masuk"
     """
+    from tokohelp import catalog
+    from tokohelp.cli import article_views as views
+    from tokohelp.cli.output import emit_json
+
     lang = current_lang()
     result = catalog.search(" ".join(words or []), lang, category, limit)
     warn_problems(result.problems)
@@ -70,3 +87,23 @@ def search_cmd(
         views.show_no_match(env(), result, [c.id for c in catalog.categories(lang)])
         raise NoMatchError("no matching article")
     views.show_hits(env(), result, lang)
+
+
+def index_cmd(
+    rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild even if nothing changed."),
+    json_out: JsonOpt = False,
+) -> None:
+    """Show where the search index is and what it holds; --rebuild forces a rebuild.
+
+    The index rebuilds by itself when articles change; in very large libraries an
+    in-place edit is noticed within ten minutes, or at once with --rebuild.
+    """
+    from tokohelp import catalog
+    from tokohelp.cli import article_views as views
+    from tokohelp.cli.output import emit_json
+
+    info = catalog.index_info(rebuild)
+    warn_problems(info.problems)
+    if json_out:
+        return emit_json(env(), info)
+    views.show_index(env(), info)

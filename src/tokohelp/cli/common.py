@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tokohelp.articles import ArticleProblem
 from tokohelp.cli.output import Env
 
+if TYPE_CHECKING:
+    from tokohelp.articles import ArticleProblem
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts (no colour).")]
-CategoryOpt = Annotated[Optional[str], typer.Option(  # noqa: UP007 - Typer needs Optional on 3.9
+CategoryOpt = Annotated[str | None, typer.Option(
     "--category", "-c", help="Only this category id (see 'tokohelp categories').")]
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, max=100,
                                        help="How many results at most.")]
@@ -26,6 +28,7 @@ class GlobalOptions:
     debug: bool = False
 
 
+MAX_PROBLEM_LINES = 5
 STATE = GlobalOptions()
 _ENV: list[Env] = []
 
@@ -57,5 +60,7 @@ def debug_enabled() -> bool:
 
 def warn_problems(problems: list[ArticleProblem]) -> None:
     """Report broken article files on stderr; the others still work."""
-    for problem in problems:
+    for problem in problems[:MAX_PROBLEM_LINES]:
         env().warn(f"skipped article {problem.path}: {problem.reason}")
+    if len(problems) > MAX_PROBLEM_LINES:
+        env().warn(f"... and {len(problems) - MAX_PROBLEM_LINES} more; see 'tokohelp index'")

@@ -1,0 +1,79 @@
+"""The article parser, the library loader and the bundled library itself."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import make_library, tomllib, write_article
+from tokohelp.articles import load_library, parse_article, split_front_matter
+from tokohelp.config import bundled_articles_dir
+from tokohelp.errors import BadInputError
+
+GOOD = '+++\ntitle = "T"\ncategory = "refund"\nlang = "en"\nslug = "s"\n+++\n\nBody\n'
+
+
+def test_parse_reads_front_matter_and_body():
+    article = parse_article(GOOD, Path("x.md"), ["refund"])
+    assert (article.title, article.slug, article.lang, article.body) == ("T", "s", "en", "Body")
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("no fences\n", "no front matter"),
+    ("+++\ntitle = 'T'\n", "not closed"),
+    ("+++\ntitle = \n+++\nx", "bad front matter"),
+    (GOOD.replace('"refund"', '"nope"'), "unknown category"),
+    (GOOD.replace('"en"', '"fr"'), "lang 'fr'"),
+    (GOOD.replace('title = "T"', 'title = ""'), "'title'"),
+    (GOOD.replace('slug = "s"', 'slug = "s"\ntags = "x"'), "'tags' must be a list"),
+])
+def test_parse_rejects_bad_articles_with_reason(text, reason):
+    with pytest.raises(BadInputError, match=reason):
+        parse_article(text, Path("x.md"), ["refund"])
+
+
+def test_split_accepts_bom_and_keeps_body():
+    head, body = split_front_matter("\ufeff+++\na = 1\n+++\nbody")
+    assert head.strip() == "a = 1" and body == "body"
+
+
+def test_broken_files_are_reported_and_others_load(tmp_path):
+    root = make_library(tmp_path / "lib")
+    (root / "refund" / "bad.en.md").write_bytes(b"+++\ntitle = \"\xff\xfe\"\n+++\n")
+    write_article(root, "odd", category="refund", extra='category = "x"\n')
+    library = load_library([root])
+    assert {a.slug for a in library.articles} == {"money-back", "parcel-late"}
+    reasons = {p.path.name: p.reason for p in library.problems}
+    assert "UTF-8" in reasons["bad.en.md"]
+    assert "bad front matter" in reasons["odd.en.md"]
+
+
+def test_bundled_library_is_complete():
+    root = bundled_articles_dir()
+    library = load_library([root])
+    assert library.problems == []
+    assert len(library.articles) >= 80
+    langs: dict[str, set[str]] = defaultdict(set)
+    for article in library.articles:
+        langs[article.slug].add(article.lang)
+        assert article.path.name == f"{article.slug}.{article.lang}.md"
+    assert len(langs) >= 40
+    assert all(v == {"id", "en"} for v in langs.values())
+    used = {a.category for a in library.articles}
+    assert used == set(library.category_ids())
+
+
+def test_bundled_categories_are_the_agreed_ids():
+    data = tomllib.loads((bundled_articles_dir() / "categories.toml").read_text())
+    assert [c["id"] for c in data["category"]] == [
+        "account", "payment", "installment", "shipping", "orders", "refund", "balance",
+        "promo", "travel", "trademark", "shopping"]
+
+
+def test_bundled_articles_name_known_channels():
+    allowed = {"phone", "email", "help-center", "resolution-center", "toped-bot", "live-chat",
+               "twitter", "instagram", "facebook"}
+    for article in load_library([bundled_articles_dir()]).articles:
+        assert article.channels and set(article.channels) <= allowed, article.path

@@ -1,0 +1,166 @@
+"""The persistent index and ranked search, on tiny libraries and the bundled one."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import make_library, tomllib, write_article
+from tokohelp import catalog
+from tokohelp.config import cache_dir
+from tokohelp.errors import BadInputError, NotFoundError
+from tokohelp.query import osa_distance
+from tokohelp.search import open_index
+
+EVAL = Path(__file__).parents[1] / "eval" / "queries.toml"
+
+
+@pytest.fixture
+def library(tmp_path, monkeypatch):
+    root = make_library(tmp_path / "lib")
+    monkeypatch.setenv("TOKOHELP_ARTICLES", str(root))
+    return root
+
+
+def slugs(query, lang="en", **kw):
+    return [h.slug for h in catalog.search(query, lang, **kw).hits]
+
+
+def test_index_is_reused_until_an_article_changes(library):
+    first = open_index([library], cache_dir())
+    first.close()
+    second = open_index([library], cache_dir())
+    assert first.rebuilt and not second.rebuilt
+    second.close()
+    path = library / "refund" / "money-back.en.md"
+    path.write_text(path.read_text() + "\nMore text.\n")
+    os.utime(path, ns=(1, 1))
+    third = open_index([library], cache_dir())
+    assert third.rebuilt
+    third.close()
+
+
+def test_articles_env_takes_several_dirs(tmp_path, monkeypatch, library):
+    other = tmp_path / "other"
+    write_article(other, "extra-topic", title="Gift wrapping", category="shipping")
+    monkeypatch.setenv("TOKOHELP_ARTICLES", os.pathsep.join([str(library), str(other)]))
+    assert slugs("gift wrapping") == ["extra-topic"]
+
+
+def test_broken_article_is_reported_and_rest_searchable(library):
+    (library / "refund" / "broken.en.md").write_text("no front matter")
+    result = catalog.search("refund", "en")
+    assert [h.slug for h in result.hits] == ["money-back"]
+    assert [p.path.name for p in result.problems] == ["broken.en.md"]
+
+
+@pytest.mark.parametrize("query", [
+    '"', '""refund', "refund OR", "NOT", "AND OR NEAR(", "*", "re*", "title:refund",
+    "💸🚚", "", "   ", "x" * 10_000, "refund " * 2000, "\x1b[31m", "'; DROP TABLE docs; --",
+])
+def test_any_query_string_is_safe(library, query):
+    result = catalog.search(query, "en")
+    assert isinstance(result.hits, list)
+
+
+def test_typo_slang_prefix_and_cross_language(library):
+    assert slugs("refnd")[0] == "money-back"
+    assert slugs("parcl lte")[0] == "parcel-late"
+    assert slugs("pengembalian dana", "en")[0] == "money-back"
+    assert slugs("Mone")[0] == "money-back"
+
+
+def test_reader_language_is_preferred_and_fallback_marked(library):
+    hit = catalog.search("refund", "id").hits[0]
+    assert (hit.lang, hit.fallback) == ("id", False)
+    late = catalog.search("parcel", "id").hits[0]
+    assert (late.slug, late.lang, late.fallback) == ("parcel-late", "en", True)
+
+
+def test_snippet_highlights_matching_words(library):
+    hit = catalog.search("balance", "en").hits[0]
+    assert "balance" in hit.snippet
+    start, end = hit.highlights[0]
+    assert hit.snippet[start:end].lower() == "balance"
+
+
+def test_category_filter_and_limit(library):
+    assert slugs("refund parcel", category="shipping") == ["parcel-late"]
+    assert len(slugs("refund parcel", limit=1)) == 1
+    with pytest.raises(NotFoundError, match="unknown category"):
+        catalog.search("x", "en", category="nope")
+    with pytest.raises(BadInputError):
+        catalog.search("x", "en", limit=0)
+
+
+def test_no_match_suggests_titles(library):
+    result = catalog.search("parcel is latte zzz", "en", category="refund")
+    assert result.hits == [] or result.hits[0].slug == "money-back"
+    empty = catalog.search("qqqq wwww", "en")
+    assert empty.hits == []
+
+
+def test_show_falls_back_and_unknown_slug_suggests(library):
+    shown = catalog.show("parcel-late", "id")
+    assert shown.fallback and shown.article.lang == "en"
+    with pytest.raises(NotFoundError, match="money-back"):
+        catalog.show("money-bak", "en")
+
+
+def test_list_picks_reader_language(library):
+    items = catalog.list_articles("id")
+    assert [(i.slug, i.lang) for i in items] == [("money-back", "id"), ("parcel-late", "en")]
+
+
+def test_osa_distance():
+    assert osa_distance("cancle", "cancel", 2) == 1
+    assert osa_distance("refnd", "refund", 1) == 1
+    assert osa_distance("abc", "xyz", 1) == 2
+
+
+def test_evaluation_set_top3_accuracy_at_least_90_percent():
+    queries = tomllib.loads(EVAL.read_text())["query"]
+    assert len(queries) >= 80
+    index = catalog.open_library_index()
+    hits = 0
+    for q in queries:
+        top = [h.slug for h in catalog.search(q["q"], q["lang"], limit=3, index=index).hits]
+        hits += any(slug in q["expect"] for slug in top)
+    assert hits / len(queries) >= 0.90, f"top-3 accuracy {hits / len(queries):.3f}"
+
+
+def test_large_library_uses_directory_check_then_periodic_full_check(library, monkeypatch):
+    from tokohelp import search
+
+    monkeypatch.setattr(search, "FULL_CHECK_FILES", 0)
+    open_index([library], cache_dir()).close()
+    path = library / "refund" / "money-back.en.md"
+    path.write_text(path.read_text().replace("balance", "wallet"))
+    os.utime(path, ns=(5, 5))
+    assert not open_index([library], cache_dir()).rebuilt  # in-place edit: not seen yet
+    write_article(library, "new-topic", title="Brand new")
+    assert open_index([library], cache_dir()).rebuilt  # a new file changes its directory
+    path.write_text(path.read_text() + "x")
+    os.utime(path, ns=(7, 7))
+    monkeypatch.setattr(search, "FULL_CHECK_SECONDS", -1)
+    assert open_index([library], cache_dir()).rebuilt  # the periodic full check sees the edit
+
+
+def test_corrupt_index_file_is_rebuilt(library):
+    first = open_index([library], cache_dir())
+    first.close()
+    first.path.write_bytes(b"not a database")
+    again = open_index([library], cache_dir())
+    assert again.rebuilt and catalog.search("refund", "en", index=again).hits
+
+
+def test_unwritable_cache_is_a_storage_error(library, monkeypatch, tmp_path):
+    from tokohelp.errors import StorageError
+
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the cache dir should be")
+    monkeypatch.setenv("TOKOHELP_CACHE_DIR", str(blocker))
+    with pytest.raises(StorageError, match="TOKOHELP_CACHE_DIR"):
+        catalog.search("refund", "en")
