@@ -89,6 +89,6 @@ class AbortedError(TokohelpError):
 
 
 class NoMatchError(TokohelpError):
-    """A search found nothing (rich view only; JSON prints ``[]``)."""
+    """Nothing matched a search or a recommendation request."""
 
     status = ExitStatus.NO_MATCH

@@ -80,8 +80,8 @@ def show_no_match(env: Env, result: SearchResult, category_ids: list[str]) -> No
     env.err.print(f"No article matches [bold]{safe(result.query[:80])}[/bold].")
     if result.suggestions:
         env.err.print("Closest titles: " + "; ".join(safe(s) for s in result.suggestions))
-    env.err.print("Browse a category: tokohelp list --category "
-                  + "|".join(safe(c) for c in category_ids))
+    env.err.print("Browse a category with: tokohelp list --category ID")
+    env.err.print("Category ids: " + ", ".join(safe(c) for c in category_ids))
     env.err.print("Or reach a person: tokohelp contact")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from tokohelp.cli.common import CategoryOpt, JsonOpt, LimitOpt, current_lang, env, warn_problems
-from tokohelp.errors import NoMatchError
+from tokohelp.errors import ExitStatus
 
 
 def categories_cmd(json_out: JsonOpt = False) -> None:
@@ -85,7 +85,7 @@ def search_cmd(
         return emit_json(env(), [views.hit_json(h) for h in result.hits])
     if not result.hits:
         views.show_no_match(env(), result, [c.id for c in catalog.categories(lang)])
-        raise NoMatchError("no matching article")
+        raise typer.Exit(int(ExitStatus.NO_MATCH))
     views.show_hits(env(), result, lang)
 
 

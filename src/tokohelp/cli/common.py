@@ -44,6 +44,14 @@ def reset(lang: str | None, debug: bool) -> None:
     """Start a fresh invocation: new global options, new Env."""
     STATE.lang, STATE.debug = lang, debug
     _ENV.clear()
+    if debug_enabled():
+        from tokohelp import config
+        from tokohelp.logs import enable_debug, log
+
+        enable_debug()
+        log.debug("config file: %s", config.config_path())
+        log.debug("data dir: %s; cache dir: %s", config.data_dir(), config.cache_dir())
+        log.debug("article dirs: %s", ", ".join(map(str, config.article_dirs())))
 
 
 def current_lang() -> str:

@@ -60,10 +60,12 @@ class Env:
 
     def error(self, message: str, hint: str = "") -> None:
         """One line: what is wrong, and what to do."""
+        from tokohelp.logs import redact
+
         text = f"tokohelp: error: {strip_control(message)}"
         if hint:
             text += f"\n{strip_control(hint)}"
-        self.stderr.write(text + "\n")
+        self.stderr.write(redact(text) + "\n")
 
     def warn(self, message: str) -> None:
         """A warning line on stderr."""

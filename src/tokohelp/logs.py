@@ -1,0 +1,51 @@
+"""Debug logging that can never show a secret.
+
+``--debug`` (or ``TOKOHELP_DEBUG=1``) sends the ``tokohelp`` logger to stderr.
+Every secret the program resolves is registered here, and so is the value of
+every environment variable whose name looks secret; a filter replaces them
+with ``****`` in every record before it is formatted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+MASK = "****"
+_SECRET_NAME = re.compile(r"PASS|TOKEN|SECRET|KEY|AUTH", re.IGNORECASE)
+_SECRETS: set[str] = set()
+
+log = logging.getLogger("tokohelp")
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret so no log line, error or dry-run output can show it."""
+    if value and len(value) >= 3:
+        _SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    """Replace every registered secret (longest first) with the mask."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
+class _RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True
+
+
+def enable_debug() -> None:
+    """Log everything from tokohelp to stderr, with secrets masked."""
+    for name, value in os.environ.items():
+        if _SECRET_NAME.search(name):
+            register_secret(value)
+    handler = logging.StreamHandler()
+    handler.addFilter(_RedactingFilter())
+    handler.setFormatter(logging.Formatter("tokohelp: debug: %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.DEBUG)
