@@ -25,8 +25,25 @@ def strip_control(text: str) -> str:
     return _ESCAPES.sub("", text.replace("\r\n", "\n"))
 
 
+# Rich reads "\\[" as an escaped bracket everywhere, and backslashes before a
+# tag-like "[x...]" in pairs; rich.markup.escape gets the lone-bracket case wrong.
+_MARKUP_SPECIAL = re.compile(r"(\\*)(\[(?:[a-z#/@][^[]*?\])?)|(\\+)\Z")
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    backslashes, bracket, trailing = match.groups()
+    if trailing:
+        return trailing * 2  # so it cannot escape the markup that follows
+    if len(bracket) > 1:
+        return backslashes * 2 + "\\" + bracket
+    return backslashes + "\\["
+
+
+def escape_markup(text: str) -> str:
+    """Escape text for Rich markup so every character prints as itself."""
+    return _MARKUP_SPECIAL.sub(_escape_one, text)
+
+
 def inert(text: str) -> str:
     """Strip control sequences and escape Rich markup so text prints literally."""
-    from rich.markup import escape
-
-    return escape(strip_control(text))
+    return escape_markup(strip_control(text))

@@ -49,14 +49,14 @@ class Env:
         """Rich console on stdout."""
         from rich.console import Console
 
-        return Console(file=self.stdout, highlight=False)
+        return Console(file=self.stdout, highlight=False, emoji=False)
 
     @cached_property
     def err(self) -> Console:
         """Rich console on stderr."""
         from rich.console import Console
 
-        return Console(file=self.stderr, highlight=False)
+        return Console(file=self.stderr, highlight=False, emoji=False)
 
     def error(self, message: str, hint: str = "") -> None:
         """One line: what is wrong, and what to do."""
