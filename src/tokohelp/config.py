@@ -82,11 +82,31 @@ def _load_toml_text(text: str, path: Path) -> dict[str, Any]:
                           "Fix the file or run 'tokohelp config init --force'.") from None
 
 
+_HEADER = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+\s*(?:#.*)?$", re.MULTILINE)
+
+
 def line_of_key(text: str, key: str) -> int | None:
-    """The first line (1-based) where ``key = ...`` appears, so errors can point at it."""
-    pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=", re.MULTILINE)
-    match = pattern.search(text)
+    """The line (1-based) of a dotted key, looked for inside its own ``[table]``.
+
+    ``backends.mail.url`` is searched under ``[backends.mail]`` (falling back to
+    ``url`` anywhere), so two backends that both set ``url`` are told apart.
+    """
+    table, _, name = key.rpartition(".")
+    start, end = _table_span(text, table)
+    pattern = re.compile(rf"^\s*[\"']?{re.escape(name)}[\"']?\s*=", re.MULTILINE)
+    match = pattern.search(text, start, end) or pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _table_span(text: str, table: str) -> tuple[int, int]:
+    """Where the body of ``[table]`` starts and ends; the top level when not found."""
+    headers = list(_HEADER.finditer(text))
+    wanted = table.replace(" ", "")
+    for i, header in enumerate(headers):
+        if header.group(1).replace(" ", "").replace('"', "") == wanted:
+            end = headers[i + 1].start() if i + 1 < len(headers) else len(text)
+            return header.end(), end
+    return 0, headers[0].start() if headers and not table else len(text)
 
 
 @dataclass
@@ -100,7 +120,7 @@ class Config:
 
     def where(self, key: str) -> str:
         """``file:line`` for a key, or just the file when the key is not found."""
-        line = line_of_key(self.text, key.rsplit(".", 1)[-1])
+        line = line_of_key(self.text, key)
         return f"{self.path}:{line}" if line else str(self.path)
 
     def fail(self, key: str, problem: str) -> ConfigError:
