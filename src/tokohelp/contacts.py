@@ -1,0 +1,512 @@
+"""Reaching a person: Tokopedia's customer-service channels and which one to use.
+
+The channels are data (``data/channels.toml``, read only when asked for) that a
+user's config file can extend or override with ``[channels.<id>]`` tables.
+This module loads and validates them, answers "which channel for this
+problem?" and builds the link to open; it knows nothing of the terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tokohelp.config import LANGS, Config, load_config
+from tokohelp.errors import ConfigError, NotFoundError, UsageError
+
+TIERS = ("silver", "gold", "platinum")
+PLATFORMS = ("desktop", "mobile", "android", "ios")
+KINDS = ("phone", "email", "web", "chat", "social")
+DATA_FILE = Path(__file__).parent / "data" / "channels.toml"
+ANY_LANG = "*"
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+_EMAIL = re.compile(r"[^@\s?&/]+@[^@\s?&/]+\.[^@\s?&/]+")
+
+
+@dataclass
+class StepSet:
+    """Steps for some platforms (none listed: every platform), per language."""
+
+    platforms: list[str]
+    steps: dict[str, list[str]]
+
+    def applies_to(self, platform: str | None) -> bool:
+        """True when these steps are the ones to follow on ``platform`` (None: any)."""
+        return platform is None or not self.platforms or platform in self.platforms
+
+
+@dataclass
+class Channel:
+    """One way to reach customer service, with where each of its facts came from."""
+
+    id: str
+    name: dict[str, str]
+    kind: str
+    address: str
+    also: list[str] = field(default_factory=list)
+    url: str | None = None
+    hours: dict[str, str] = field(default_factory=dict)
+    who: dict[str, str] = field(default_factory=dict)
+    response: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    how: list[StepSet] = field(default_factory=list)
+    min_tier: str | None = None
+    only_for: list[str] = field(default_factory=list)
+    best_for: list[str] = field(default_factory=list)
+    escalate_after_days: int | None = None
+    priority: int = 50
+    subject: dict[str, str] = field(default_factory=dict)
+    source: str = "config"
+    seed_ref: str = ""
+    added: list[str] = field(default_factory=list)
+    overridden: list[str] = field(default_factory=list)
+
+    def eligible(self, tier: str | None) -> bool:
+        """May a member of ``tier`` use it?  An unknown tier is not turned away."""
+        if self.min_tier is None or tier is None:
+            return True
+        return TIERS.index(tier) >= TIERS.index(self.min_tier)
+
+    def tiers(self) -> list[str]:
+        """The membership tiers allowed to use this channel."""
+        return [t for t in TIERS if self.eligible(t)]
+
+    def steps_for(self, platform: str | None) -> list[StepSet]:
+        """The step sets to show: all of them, or those for ``platform``."""
+        return [s for s in self.how if s.applies_to(platform)]
+
+
+def pick(value: dict[str, Any], lang: str, default: Any = "") -> Any:
+    """A localized value in ``lang``, else the language-neutral one, else English."""
+    for key in (lang, ANY_LANG, "en", *LANGS):
+        if key in value:
+            return value[key]
+    return default
+
+
+# --- parsing and validation -------------------------------------------------
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected a non-empty string")
+    return value.strip()
+
+
+def _strings(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("expected a list of strings")
+    return [v.strip() for v in value if v.strip()]
+
+
+def _localized(value: Any, parse: Callable[[Any], Any]) -> dict[str, Any]:
+    """A plain value (any language) or a table keyed by language."""
+    if not isinstance(value, dict):
+        return {ANY_LANG: parse(value)}
+    unknown = sorted(set(value) - set(LANGS))
+    if unknown:
+        raise ValueError(f"unknown language '{unknown[0]}' (use {' or '.join(LANGS)})")
+    return {lang: parse(text) for lang, text in value.items()}
+
+
+def _text(value: Any) -> dict[str, str]:
+    return _localized(value, _string)
+
+
+def _text_list(value: Any) -> dict[str, list[str]]:
+    return _localized(value, _strings)
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return value
+    return parse
+
+
+def _platforms(value: Any) -> list[str]:
+    platforms = _strings(value)
+    bad = [p for p in platforms if p not in PLATFORMS]
+    if bad:
+        raise ValueError(f"unknown platform '{bad[0]}' (use {', '.join(PLATFORMS)})")
+    return platforms
+
+
+def _step_set(value: Any) -> StepSet:
+    if not isinstance(value, dict) or set(value) - {"platforms", "steps", *LANGS}:
+        raise ValueError("each step set is a table with 'platforms' and 'steps' or 'id'/'en'")
+    steps = {lang: _strings(value[lang]) for lang in LANGS if lang in value}
+    if "steps" in value:
+        steps[ANY_LANG] = _strings(value["steps"])
+    if not steps:
+        raise ValueError("a step set needs 'steps' (or 'id'/'en' lists)")
+    return StepSet(_platforms(value.get("platforms", [])), steps)
+
+
+def _how(value: Any) -> list[StepSet]:
+    if not isinstance(value, list):
+        raise ValueError("expected a list of step sets")
+    return [_step_set(item) for item in value]
+
+
+def _has_blank_or_control(text: str) -> bool:
+    return any(c.isspace() or not c.isprintable() for c in text)
+
+
+def _url(value: Any) -> str:
+    url = _string(value)
+    if not url.startswith(("https://", "http://")) or _has_blank_or_control(url):
+        raise ValueError("expected an http:// or https:// address without spaces")
+    return url
+
+
+def _days(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError("expected a whole number of days, 0 or more")
+    return value
+
+
+def _priority(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("expected a whole number (lower is recommended first)")
+    return value
+
+
+FIELDS: dict[str, Callable[[Any], Any]] = {
+    "name": _text, "kind": _one_of(KINDS), "address": _string, "also": _strings,
+    "url": _url, "hours": _text, "who": _text, "response": _text, "notes": _text_list,
+    "how": _how, "min_tier": _one_of(TIERS), "only_for": _strings, "best_for": _strings,
+    "escalate_after_days": _days, "priority": _priority, "subject": _text,
+    "source": _one_of(("seed", "added", "config")), "seed_ref": _string, "added": _strings,
+}
+REQUIRED = ("name", "kind", "address")
+
+Fail = Callable[[str, str], ConfigError]
+
+
+def _build(channel_id: str, raw: dict[str, Any], fail: Fail) -> Channel:
+    """A validated Channel from one merged table; ``fail`` names the file and key."""
+    unknown = sorted(set(raw) - set(FIELDS))
+    if unknown:
+        raise fail(unknown[0], f"unknown key (known: {', '.join(FIELDS)})")
+    missing = [key for key in REQUIRED if key not in raw]
+    if missing:
+        raise fail(missing[0], "is required for a new channel")
+    values = {}
+    for key, value in raw.items():
+        try:
+            values[key] = FIELDS[key](value)
+        except ValueError as exc:
+            raise fail(key, str(exc)) from None
+    channel = Channel(id=channel_id, **values)
+    _check_address(channel, fail)
+    return channel
+
+
+def _check_address(channel: Channel, fail: Fail) -> None:
+    """Phone and e-mail links are built from the address, so it must fit the kind."""
+    if channel.kind == "phone" and not re.search(r"\d", channel.address):
+        raise fail("address", "a phone channel needs a number")
+    if channel.kind == "email" and (not _EMAIL.fullmatch(channel.address)
+                                    or _has_blank_or_control(channel.address)):
+        raise fail("address", "an e-mail channel needs an address like name@example.com")
+
+
+def _read_bundled() -> dict[str, Any]:
+    """The shipped channel tables, in file order."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    with DATA_FILE.open("rb") as handle:
+        return tomllib.load(handle)["channels"]
+
+
+def _bundled_fail(channel_id: str) -> Fail:
+    def fail(key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{DATA_FILE}: channel '{channel_id}' key '{key}': {problem}",
+                           "The bundled channel data is broken; reinstall tokohelp.")
+    return fail
+
+
+def _config_fail(cfg: Config, channel_id: str) -> Fail:
+    def fail(key: str, problem: str) -> ConfigError:
+        return cfg.fail(f"channels.{channel_id}.{key}", problem)
+    return fail
+
+
+def _overrides(cfg: Config) -> dict[str, dict[str, Any]]:
+    """The user's ``[channels.<id>]`` tables, checked for shape."""
+    tables = cfg.get("channels", {}, kind=dict)
+    for channel_id, table in tables.items():
+        if not _ID.fullmatch(channel_id):
+            raise cfg.fail(f"channels.{channel_id}",
+                           "channel ids use lowercase letters, digits and '-'")
+        if not isinstance(table, dict):
+            raise cfg.fail(f"channels.{channel_id}", "expected a table of channel fields")
+    return tables
+
+
+def load_channels(config: Config | None = None) -> list[Channel]:
+    """Bundled channels with the user's overrides merged in; new ones come last."""
+    cfg = config if config is not None else load_config()
+    bundled = _read_bundled()
+    channels = {cid: _build(cid, raw, _bundled_fail(cid)) for cid, raw in bundled.items()}
+    for cid, table in _overrides(cfg).items():
+        channel = _build(cid, {**bundled.get(cid, {}), **table}, _config_fail(cfg, cid))
+        channel.overridden = sorted(table) if cid in bundled else []
+        channels[cid] = channel
+    return list(channels.values())
+
+
+# --- looking things up ------------------------------------------------------
+
+def get_channel(channel_id: str, channels: list[Channel]) -> Channel:
+    """The channel ``channel_id``; a NotFoundError lists the valid ids."""
+    wanted = channel_id.strip().lower()
+    for channel in channels:
+        if channel.id == wanted:
+            return channel
+    raise NotFoundError(f"unknown channel '{channel_id}'",
+                        f"Valid ids: {', '.join(c.id for c in channels)}.")
+
+
+def list_channels(tier: str | None = None, channels: list[Channel] | None = None) -> list[Channel]:
+    """Every channel, or only those a member of ``tier`` may use."""
+    channels = channels if channels is not None else load_channels()
+    return [c for c in channels if c.eligible(check_tier(tier))]
+
+
+def check_tier(tier: str | None) -> str | None:
+    """Validate a membership tier name."""
+    if tier is not None and tier not in TIERS:
+        raise UsageError(f"unknown tier '{tier}'", f"Use one of: {', '.join(TIERS)}.")
+    return tier
+
+
+@dataclass
+class Card:
+    """One channel with the steps for the chosen platform (None: every platform)."""
+
+    channel: Channel
+    platform: str | None
+    steps: list[StepSet]
+
+
+def card(channel_id: str, platform: str | None = None,
+         channels: list[Channel] | None = None) -> Card:
+    """The full card of one channel."""
+    if platform is not None and platform not in PLATFORMS:
+        raise UsageError(f"unknown platform '{platform}'", f"Use one of: {', '.join(PLATFORMS)}.")
+    channel = get_channel(channel_id, channels if channels is not None else load_channels())
+    return Card(channel, platform, channel.steps_for(platform))
+
+
+# --- recommending -----------------------------------------------------------
+
+REASONS = {
+    "escalate": {
+        "en": "No answer or no solution for {days} days: open the complaint in Pusat Resolusi "
+              "and press Minta Bantuan so Tokopedia steps in.",
+        "id": "Sudah {days} hari tanpa jawaban atau solusi: buka komplain di Pusat Resolusi "
+              "lalu tekan Minta Bantuan agar Tokopedia menengahi.",
+    },
+    "wait": {
+        "en": "Only {days} of {limit} days so far: keep talking with the seller in the "
+              "complaint or the seller chat first; press Minta Bantuan once {limit} days pass "
+              "without an answer or a solution.",
+        "id": "Baru {days} dari {limit} hari: bicarakan dulu dengan penjual di komplain atau "
+              "lewat chat penjual; tekan Minta Bantuan bila {limit} hari berlalu tanpa jawaban "
+              "atau solusi.",
+    },
+    "complaint": {
+        "en": "For a complaint between buyer and seller: discuss it here; after {limit} days "
+              "without an answer or a solution press Minta Bantuan.",
+        "id": "Untuk komplain antara pembeli dan penjual: bahas di sini; bila {limit} hari "
+              "tanpa jawaban atau solusi, tekan Minta Bantuan.",
+    },
+    "only": {"en": "Meant for {category} problems.", "id": "Khusus untuk urusan {category}."},
+    "best": {"en": "Suited to {category} questions.", "id": "Cocok untuk urusan {category}."},
+    "general": {"en": "Takes any Tokopedia question.",
+                "id": "Melayani semua pertanyaan seputar Tokopedia."},
+    "tier": {"en": "Only for {tier} members and up.", "id": "Hanya untuk anggota {tier} ke atas."},
+}
+
+
+@dataclass
+class Recommendation:
+    """A channel to try, its place in the order and why."""
+
+    rank: int
+    channel: Channel
+    action: str
+    reason: str
+
+
+@dataclass
+class Advice:
+    """Channels for one problem, best first, and what the topic was understood as."""
+
+    topic: str | None
+    category: str | None
+    matched: str | None
+    tier: str | None
+    waited_days: int | None
+    picks: list[Recommendation]
+    not_eligible: list[Channel]
+
+
+def topic_category(topic: str, lang: str) -> tuple[str | None, str | None]:
+    """A category id as given, else the category of the best search hit (and its slug)."""
+    from tokohelp import catalog
+    from tokohelp.articles import load_categories
+    from tokohelp.config import article_dirs
+
+    text = " ".join(topic.split())
+    if text.lower() in {c.id for c in load_categories(article_dirs())}:
+        return text.lower(), None
+    hits = catalog.search(text, lang, limit=3).hits
+    return (hits[0].category, hits[0].slug) if hits else (None, None)
+
+
+def _action(channel: Channel, category: str | None, waited: int | None) -> str | None:
+    """How a channel fits the problem (a key of REASONS), or None when it does not."""
+    if not channel.only_for:
+        return "best" if category in channel.best_for else "general"
+    rule = channel.escalate_after_days
+    waiting_complaint = category is None and waited is not None and rule is not None
+    if category not in channel.only_for and not waiting_complaint:
+        return None
+    if rule is None:
+        return "only"
+    if waited is None:
+        return "complaint"
+    return "escalate" if waited >= rule else "wait"
+
+
+_GROUP = {"escalate": 0, "wait": 0, "complaint": 0, "only": 0, "best": 1, "general": 2}
+
+
+def _category_name(category: str | None, lang: str) -> str:
+    from tokohelp.articles import load_categories
+    from tokohelp.config import article_dirs
+
+    names = {c.id: c.name(lang) for c in load_categories(article_dirs())}
+    return names.get(category or "", category or "")
+
+
+def _reason(channel: Channel, action: str, advice: Advice, lang: str) -> str:
+    """The sentence that says why, plus the tier limit and what to expect."""
+    fields = {"days": advice.waited_days, "limit": channel.escalate_after_days,
+              "category": _category_name(advice.category, lang),
+              "tier": (channel.min_tier or "").capitalize()}
+    parts = [pick(REASONS[action], lang).format(**fields)]
+    if channel.min_tier and advice.tier is None:
+        parts.append(pick(REASONS["tier"], lang).format(**fields))
+    response = pick(channel.response, lang) if action != "wait" else ""
+    if response:
+        parts.append(response + ".")
+    return " ".join(parts)
+
+
+def recommend(topic: str | None, tier: str | None = None, *, waited_days: int | None = None,
+              lang: str = "en", channels: list[Channel] | None = None) -> Advice:
+    """Channels for a problem, best first, each with a reason.
+
+    ``topic`` is a category id or free text (searched like ``tokohelp search``);
+    ``waited_days`` applies the 3-day rule of the Resolution Center: a complaint
+    without answer or solution that long goes to "Minta Bantuan" first.
+    """
+    channels = channels if channels is not None else load_channels()
+    category, matched = topic_category(topic, lang) if topic else (None, None)
+    advice = Advice(topic, category, matched, check_tier(tier), waited_days, [], [])
+    fitting = []
+    for channel in channels:
+        action = _action(channel, category, waited_days)
+        if action is None:
+            continue
+        if not channel.eligible(tier):
+            advice.not_eligible.append(channel)
+            continue
+        fitting.append((_GROUP[action], channel.priority, action, channel))
+    fitting.sort(key=lambda item: item[:2])
+    advice.picks = [Recommendation(rank, ch, act, _reason(ch, act, advice, lang))
+                    for rank, (_, _, act, ch) in enumerate(fitting, start=1)]
+    return advice
+
+
+# --- opening ----------------------------------------------------------------
+
+def link_for(channel: Channel, lang: str, topic: str | None = None) -> str:
+    """``tel:`` digits, a ``mailto:`` with a subject, or the channel's web address."""
+    from urllib.parse import quote
+
+    if channel.kind == "phone":
+        return "tel:" + re.sub(r"[^\d+]", "", channel.address)
+    if channel.kind == "email":
+        subject = " ".join((topic or "").split()) or pick(channel.subject, lang) or "Tokopedia"
+        return f"mailto:{channel.address}?subject={quote(subject)}"
+    if channel.url:
+        return channel.url
+    raise NotFoundError(f"channel '{channel.id}' has no link to open",
+                        f"Follow its steps: tokohelp contact --channel {channel.id}")
+
+
+WINDOWS_START = "start"  # the Windows shell's default handler, run through os.startfile
+
+
+@dataclass
+class Opened:
+    """What happened to a link: launched, or not (then ``problem`` says why)."""
+
+    link: str
+    opened: bool
+    problem: str = ""
+
+
+def opener_command() -> list[str] | None:
+    """TOKOHELP_OPENER, else the platform opener; None when nothing can show a link."""
+    import shlex
+    import shutil
+
+    custom = os.environ.get("TOKOHELP_OPENER", "").strip()
+    if custom:
+        return shlex.split(custom)
+    if sys.platform == "win32":
+        return [WINDOWS_START]
+    if sys.platform == "darwin":
+        return None if os.environ.get("SSH_CONNECTION") else ["open"]
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return None
+    found = shutil.which("xdg-open")
+    return [found] if found else None
+
+
+def open_link(link: str) -> Opened:
+    """Hand ``link`` to the opener; a missing or failing opener is reported, not raised."""
+    command = opener_command()
+    if command is None:
+        return Opened(link, False, "no program to open links here")
+    problem = _launch(command, link)
+    return Opened(link, not problem, problem)
+
+
+def _launch(command: list[str], link: str) -> str:
+    """Run the opener with the link as its last argument; return what went wrong, or ''."""
+    import subprocess
+
+    try:
+        if command == [WINDOWS_START]:
+            os.startfile(link)  # type: ignore[attr-defined]  # exists on Windows only
+            return ""
+        done = subprocess.run([*command, link], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              check=False, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"cannot run {command[0]}: {exc}"
+    return f"{command[0]} exited with status {done.returncode}" if done.returncode else ""
