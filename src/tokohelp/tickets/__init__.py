@@ -1,0 +1,1 @@
+"""Help requests: the local store, attachments, backends and sending."""

@@ -1,0 +1,244 @@
+"""Build the configured backend from the ``[backends.<name>]`` tables of the config file.
+
+Every key is checked here, once, so a typo or a wrong type is reported with
+the file, line and key before anything is sent.  Secrets are never read from
+the config file: it names an environment variable (``*_env``) or a keyring
+entry (``*_keyring = "service:username"``) that holds them.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from tokohelp.errors import ConfigError, NotFoundError
+
+if TYPE_CHECKING:
+    from tokohelp.config import Config
+    from tokohelp.tickets.backends.base import Backend
+
+TYPES = ("rt", "http", "email")
+SECURITY = ("starttls", "ssl", "none")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+NUMBER = (int, float)
+
+# key -> accepted Python type(s); the same tables drive validation and docs/backends.md.
+COMMON_KEYS: dict[str, Any] = {"type": str, "timeout": NUMBER, "ca_file": str}
+SECRET_KEYS: dict[str, Any] = {"password_env": str, "password_keyring": str,
+                               "token_env": str, "token_keyring": str}
+KEYS: dict[str, dict[str, Any]] = {
+    "rt": {"url": str, "queue": str, "username": str, "allow_insecure_http": bool,
+           **SECRET_KEYS},
+    "http": {"url": str, "status_url": str, "headers": dict, "attachments": str,
+             "allow_insecure_http": bool, "token_env": str, "token_keyring": str},
+    "email": {"host": str, "port": int, "security": str, "from": str, "to": str,
+              "username": str, "password_env": str, "password_keyring": str},
+}
+REQUIRED = {"rt": ("url",), "http": ("url",), "email": ("host", "from", "to")}
+
+
+def backend_names(config: Config) -> list[str]:
+    """The configured backend names, in file order."""
+    return list(config.get("backends", {}, kind=dict))
+
+
+def load_backend(config: Config, name: str | None = None) -> Backend | None:
+    """The named backend (or the default one); None when no backend is configured at all."""
+    tables = config.get("backends", {}, kind=dict)
+    if not tables and name is None:
+        return None
+    name = name or _default_name(config, tables)
+    if name not in tables:
+        known = ", ".join(sorted(tables)) or "none configured"
+        raise NotFoundError(f"no backend named '{name}' (configured: {known})",
+                            f"Add a [backends.{name}] table to {config.path} "
+                            "or pick another with --backend.")
+    key = f"backends.{name}"
+    table = config.get(key, kind=dict)
+    kind = _check_table(config, key, table)
+    return _build(config, name, kind, table)
+
+
+def _default_name(config: Config, tables: dict[str, Any]) -> str:
+    """``default_backend``, or the only backend there is."""
+    default = config.get("default_backend", kind=str)
+    if default:
+        return default
+    if len(tables) == 1:
+        return next(iter(tables))
+    raise config.fail("default_backend",
+                      f"missing; set it to one of: {', '.join(sorted(tables))}")
+
+
+def _check_table(config: Config, key: str, table: dict[str, Any]) -> str:
+    """Validate one backend table; returns its type."""
+    kind = table.get("type")
+    if kind not in TYPES:
+        raise config.fail(f"{key}.type", f"must be one of {', '.join(TYPES)}")
+    allowed = {**COMMON_KEYS, **KEYS[kind]}
+    for item, value in table.items():
+        if item not in allowed:
+            raise config.fail(f"{key}.{item}",
+                              f"unknown for type '{kind}'; known: {', '.join(sorted(allowed))}")
+        _check_type(config, f"{key}.{item}", value, allowed[item])
+    for item in REQUIRED[kind]:
+        if not table.get(item):
+            raise config.fail(f"{key}.{item}", f"required for type '{kind}'")
+    return kind
+
+
+def _check_type(config: Config, key: str, value: Any, kind: Any) -> None:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    is_bool = isinstance(value, bool)
+    if not isinstance(value, kinds) or (is_bool and bool not in kinds):
+        names = {int: "whole number", str: "text", bool: "true/false", dict: "table"}
+        expected = "number" if kind is NUMBER else names[kind]
+        got = "true/false" if is_bool else type(value).__name__
+        raise config.fail(key, f"expected {expected}, got {got}")
+    if kind is NUMBER and value <= 0:
+        raise config.fail(key, "must be greater than 0")
+
+
+def _build(config: Config, name: str, kind: str, table: dict[str, Any]) -> Backend:
+    key = f"backends.{name}"
+    settings = {"timeout": float(table.get("timeout", 30)), "ca_file": table.get("ca_file")}
+    if kind == "email":
+        from tokohelp.tickets.backends.email import EmailBackend
+
+        settings.update(_email_settings(config, key, table))
+        secret = _secret(config, key, table, "password") if table.get("username") else None
+        return EmailBackend(name, settings, secret)
+    settings.update(_web_settings(config, key, table))
+    if kind == "rt":
+        from tokohelp.tickets.backends.rt import RTBackend
+
+        settings["queue"] = table.get("queue", "General")
+        settings["username"] = table.get("username")
+        settings["auth"], secret = _rt_auth(config, key, table)
+        return RTBackend(name, settings, secret)
+    from tokohelp.tickets.backends.http import HttpBackend
+
+    settings.update(_http_settings(config, key, table))
+    secret = _secret(config, key, table, "token")
+    return HttpBackend(name, settings, secret)
+
+
+def _web_settings(config: Config, key: str, table: dict[str, Any]) -> dict[str, Any]:
+    insecure = table.get("allow_insecure_http", False)
+    url = _check_url(config, f"{key}.url", table["url"], insecure)
+    return {"url": url, "allow_insecure_http": insecure}
+
+
+def _http_settings(config: Config, key: str, table: dict[str, Any]) -> dict[str, Any]:
+    mode = table.get("attachments", "base64")
+    if mode not in ("base64", "multipart"):
+        raise config.fail(f"{key}.attachments", "must be 'base64' or 'multipart'")
+    headers = table.get("headers", {})
+    for header, value in headers.items():
+        if not isinstance(value, str) or not header.strip() or "\n" in value:
+            raise config.fail(f"{key}.headers", f"header '{header}' needs a one-line text value")
+    status_url = table.get("status_url")
+    if status_url:
+        status_url = _check_url(config, f"{key}.status_url", status_url,
+                                table.get("allow_insecure_http", False))
+    return {"attachments": mode, "headers": dict(headers), "status_url": status_url}
+
+
+def _email_settings(config: Config, key: str, table: dict[str, Any]) -> dict[str, Any]:
+    security = table.get("security", "starttls")
+    if security not in SECURITY:
+        raise config.fail(f"{key}.security", f"must be one of {', '.join(SECURITY)}")
+    host = table["host"]
+    if security == "none" and not is_loopback(host):
+        raise config.fail(f"{key}.security",
+                          "'none' sends in clear text and is allowed only to 127.0.0.1, ::1 or "
+                          "localhost; use 'starttls' or 'ssl'")
+    port = table.get("port", DEFAULT_PORTS[security])
+    if not 0 < port < 65536:
+        raise config.fail(f"{key}.port", "must be between 1 and 65535")
+    for item in ("from", "to"):
+        if "@" not in table[item] or any(c in table[item] for c in "\r\n"):
+            raise config.fail(f"{key}.{item}", "must be an e-mail address")
+    return {"host": host, "port": port, "security": security, "from": table["from"],
+            "to": table["to"], "username": table.get("username")}
+
+
+def _rt_auth(config: Config, key: str, table: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Token auth wins over user/password; a user without a password source is an error."""
+    if table.get("token_env") or table.get("token_keyring"):
+        return "token", _secret(config, key, table, "token")
+    if table.get("password_env") or table.get("password_keyring"):
+        if not table.get("username"):
+            raise config.fail(f"{key}.username", "required with password_env/password_keyring")
+        return "basic", _secret(config, key, table, "password")
+    if table.get("username"):
+        raise config.fail(f"{key}.username", "needs password_env or password_keyring")
+    return None, None
+
+
+def _secret(config: Config, key: str, table: dict[str, Any], what: str) -> str | None:
+    """The secret from the named environment variable or keyring entry (never from the file)."""
+    if table.get(f"{what}_env"):
+        return _env_secret(config, f"{key}.{what}_env", table[f"{what}_env"])
+    if table.get(f"{what}_keyring"):
+        return _keyring_secret(config, f"{key}.{what}_keyring", table[f"{what}_keyring"])
+    if what == "password" and table.get("username"):
+        raise config.fail(f"{key}.username", "needs password_env or password_keyring")
+    return None
+
+
+def _env_secret(config: Config, key: str, variable: str) -> str:
+    value = os.environ.get(variable)
+    if not value:
+        raise ConfigError(f"{config.where(key)}: key '{key}': environment variable "
+                          f"{variable} is not set",
+                          f"Export {variable} with the secret before running tokohelp.")
+    return value
+
+
+def _keyring_secret(config: Config, key: str, entry: str) -> str:
+    service, sep, user = entry.partition(":")
+    if not sep or not service or not user:
+        raise config.fail(key, "must look like \"service:username\"")
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+    except ImportError:
+        raise config.fail(key, "the 'keyring' package is not installed; install it or "
+                               "use an *_env key instead") from None
+    try:
+        value = keyring.get_password(service, user)
+    except KeyringError as exc:
+        raise config.fail(key, f"the keyring cannot be read ({type(exc).__name__})") from None
+    if not value:
+        raise config.fail(key, f"the keyring has no secret for service '{service}' "
+                               f"and user '{user}'")
+    return value
+
+
+def _check_url(config: Config, key: str, url: str, insecure: bool) -> str:
+    """http(s) only; plain http only to loopback unless explicitly allowed."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise config.fail(key, "must be an http:// or https:// URL with a host")
+    if parts.username or parts.password:
+        raise config.fail(key, "must not contain credentials; use username and *_env keys")
+    if parts.scheme == "http" and not insecure and not is_loopback(parts.hostname):
+        raise config.fail(key, "plain http is allowed only to 127.0.0.1, ::1 or localhost; "
+                               "use https, or set allow_insecure_http = true")
+    return url.strip().rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses: the only places clear text may go."""
+    import ipaddress
+
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

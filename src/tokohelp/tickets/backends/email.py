@@ -1,0 +1,199 @@
+"""E-mail over SMTP: STARTTLS, implicit TLS, or clear text to loopback only.
+
+SMTP cannot be asked whether a message arrived, so ``find_existing`` always
+returns None and a retry resends.  The resend carries the same Message-ID,
+``<tokohelp-KEY@tokohelp.invalid>``, derived from the ticket's idempotency
+key: help desks and mail stores drop a second message with a known
+Message-ID, which is how duplicates are recognised at the receiving side.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from tokohelp.errors import BackendError
+from tokohelp.tickets.backends import web
+from tokohelp.tickets.backends.base import Backend
+from tokohelp.tickets.backends.rt import content
+from tokohelp.tickets.model import RemoteRef, Ticket
+
+if TYPE_CHECKING:
+    import smtplib
+    from email.message import EmailMessage
+
+MESSAGE_ID_DOMAIN = "tokohelp.invalid"
+
+
+class EmailBackend(Backend):
+    """Sends each ticket as one MIME message to the configured address."""
+
+    kind = "email"
+
+    @property
+    def label(self) -> str:
+        """How errors name this backend."""
+        return f"backend '{self.name}' (SMTP {self.settings['host']}:{self.settings['port']})"
+
+    def send(self, ticket: Ticket) -> RemoteRef:
+        """Connect, secure, log in, then hand over the message; one attempt."""
+        message = self.message(ticket)
+        smtp = self._guard(self._open, delivering=False)
+        try:
+            self._guard(lambda: smtp.send_message(message), delivering=True)
+        finally:
+            _close(smtp)
+        return RemoteRef(remote_id=message["Message-ID"])
+
+    def find_existing(self, ticket: Ticket) -> RemoteRef | None:
+        """SMTP cannot tell; the receiver deduplicates by the stable Message-ID."""
+        return None
+
+    def check(self) -> str:
+        """Connect, secure and log in without sending anything."""
+        smtp = self._guard(self._open, delivering=False)
+        _close(smtp)
+        login = f", logged in as {self.settings['username']}" if self.settings["username"] else ""
+        return (f"SMTP at {self.settings['host']}:{self.settings['port']} "
+                f"({self.settings['security']}{login}) to {self.settings['to']}")
+
+    def describe(self, ticket: Ticket) -> dict[str, Any]:
+        """The message send() would deliver; the password is masked, files summarised."""
+        message = self.message(ticket, with_files=False)
+        return {"smtp": f"{self.settings['host']}:{self.settings['port']}",
+                "security": self.settings["security"],
+                "login": self.settings["username"],
+                "password": web.MASK if self._secret else None,
+                "headers": dict(message.items()),
+                "body": content(ticket),
+                "attachments": [{"name": a.name, "mime": a.mime, "size": a.size}
+                                for a in ticket.attachments]}
+
+    def message(self, ticket: Ticket, *, with_files: bool = True) -> EmailMessage:
+        """A MIME message: text body with the ticket footer, one part per attachment."""
+        from email.message import EmailMessage
+        from email.utils import formatdate
+
+        message = EmailMessage()
+        message["From"] = self.settings["from"]
+        message["To"] = self.settings["to"]
+        message["Subject"] = _one_line(ticket.subject)
+        message["Date"] = formatdate(localtime=True)
+        message["Message-ID"] = message_id(ticket)
+        if ticket.email:
+            message["Reply-To"] = _one_line(ticket.email)
+        message["X-Tokohelp-Id"] = _safe_key(ticket.idempotency_key)
+        message.set_content(content(ticket))
+        for attachment in ticket.attachments if with_files else []:
+            maintype, _, subtype = attachment.mime.partition("/")
+            message.add_attachment(web.read_attachment(attachment.stored_path),
+                                   maintype=maintype, subtype=subtype or "octet-stream",
+                                   filename=attachment.name)
+        return message
+
+    def _open(self) -> smtplib.SMTP:
+        """A connected, secured and (when configured) logged-in SMTP session."""
+        import smtplib
+
+        s = self.settings
+        context = web.tls_context(s.get("ca_file"))
+        if s["security"] == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(s["host"], s["port"], timeout=s["timeout"],
+                                                  context=context)
+        else:
+            smtp = smtplib.SMTP(s["host"], s["port"], timeout=s["timeout"])
+        try:
+            if s["security"] == "starttls":
+                smtp.starttls(context=context)
+            if s["username"]:
+                smtp.login(s["username"], self._secret or "")
+        except BaseException:
+            _close(smtp)
+            raise
+        return smtp
+
+    def _guard(self, action: Any, *, delivering: bool) -> Any:
+        """Run one SMTP step, turning its failure into a classified BackendError."""
+        import smtplib
+
+        try:
+            return action()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise classify(self.label, exc, delivering=delivering) from None
+
+
+def classify(label: str, exc: BaseException, *, delivering: bool) -> BackendError:
+    """What an SMTP failure means: fix the config, retry, or retry after a lookup."""
+    import smtplib
+    import ssl
+
+    if isinstance(exc, ssl.SSLError):
+        return _tls_error(label, exc)
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return BackendError(f"{label}: the server does not offer STARTTLS",
+                            "Use security = \"ssl\" or another server.", retryable=False)
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return BackendError(f"{label}: login refused (SMTP {exc.smtp_code})",
+                            "Check username and the secret the config names.", retryable=False)
+    if isinstance(exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException)):
+        return _refused(label, exc)
+    err = BackendError(f"{label}: {_what(exc)}",
+                       "Check your connection; the ticket stays queued.")
+    err.maybe_sent = delivering
+    return err
+
+
+def _tls_error(label: str, exc: BaseException) -> BackendError:
+    import ssl
+
+    reason = "certificate not trusted" if isinstance(exc, ssl.SSLCertVerificationError) \
+        else "the server does not speak TLS as configured"
+    return BackendError(f"{label}: TLS failed ({reason})",
+                        "Check host, port and security; TLS verification cannot be turned off "
+                        "(ca_file adds a company CA).", retryable=False)
+
+
+def _refused(label: str, exc: BaseException) -> BackendError:
+    """4xx answers are temporary, 5xx permanent (RFC 5321)."""
+    import smtplib
+
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+    else:
+        codes = [getattr(exc, "smtp_code", 500)]
+    temporary = all(400 <= code < 500 for code in codes)
+    return BackendError(f"{label}: the server refused the message (SMTP {max(codes)})",
+                        "tokohelp retries later." if temporary else
+                        "Check the from/to addresses and the server's rules.",
+                        retryable=temporary)
+
+
+def _what(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    return f"connection failed ({type(exc).__name__})"
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    """QUIT politely; a server that already hung up is not an error after delivery."""
+    import smtplib
+
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
+
+
+def message_id(ticket: Ticket) -> str:
+    """The same Message-ID for every attempt of the same ticket."""
+    return f"<tokohelp-{_safe_key(ticket.idempotency_key)}@{MESSAGE_ID_DOMAIN}>"
+
+
+def _safe_key(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "-", key)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

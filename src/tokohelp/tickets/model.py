@@ -1,0 +1,66 @@
+"""The ticket data every part of the ticket system shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STATUSES = ("draft", "queued", "sent", "failed")
+
+
+@dataclass
+class Attachment:
+    """A file copied into the ticket store at creation time."""
+
+    name: str          # base name sent to the backend
+    mime: str          # detected from content, never from the name
+    size: int
+    stored_path: Path  # the private copy inside the store
+
+
+@dataclass
+class Ticket:
+    """One help request as kept in the local store."""
+
+    id: int
+    subject: str
+    body: str
+    category: str | None
+    backend: str | None
+    status: str
+    created: str
+    idempotency_key: str          # stable for the ticket's life; sent with every attempt
+    order_id: str | None = None
+    email: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    attempts: int = 0
+    last_error: str | None = None
+    remote_id: str | None = None
+    remote_url: str | None = None
+    updated: str = ""
+
+
+@dataclass
+class RemoteRef:
+    """Where a ticket lives on the backend once it is there."""
+
+    remote_id: str
+    url: str | None = None
+
+
+@dataclass
+class RemoteReply:
+    """One reply or history entry from the backend."""
+
+    author: str
+    created: str
+    text: str
+
+
+@dataclass
+class RemoteStatus:
+    """What the backend says about a sent ticket."""
+
+    remote_id: str
+    status: str
+    replies: list[RemoteReply] = field(default_factory=list)

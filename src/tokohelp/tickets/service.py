@@ -1,0 +1,225 @@
+"""The ticket core the CLI calls: create, list, show, send, check backends.
+
+Functions take plain values and return dataclasses; nothing here prints or
+prompts.  Backends come from ``tokohelp.tickets.backends.load_backend``,
+imported when first needed so the CLI starts without the network stack.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tokohelp.config import Config, load_config
+from tokohelp.errors import (
+    BackendError,
+    ConfigError,
+    NotFoundError,
+    TokohelpError,
+    UsageError,
+)
+from tokohelp.tickets.model import STATUSES, Attachment, RemoteStatus, Ticket
+from tokohelp.tickets.store import CheckedFile, NewTicket, Store, now_iso, open_store
+
+if TYPE_CHECKING:
+    from tokohelp.tickets.backends.base import Backend
+    from tokohelp.tickets.sender import SendOutcome
+
+MASK = "****"
+
+
+@dataclass
+class Created:
+    """A stored ticket and, when a backend is configured, how sending it went."""
+
+    ticket: Ticket
+    store_path: Path
+    outcome: SendOutcome | None = None
+
+
+@dataclass
+class DryRun:
+    """What ``ticket new`` would send, and to which backend."""
+
+    backend: str | None
+    ticket: Ticket
+    request: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RemoteView:
+    """The backend's view of a sent ticket, or why it is not available."""
+
+    status: RemoteStatus | None = None
+    error: str | None = None
+
+
+@dataclass
+class BackendCheck:
+    """The result of ``config check`` for one named backend."""
+
+    name: str
+    kind: str
+    ok: bool
+    detail: str
+    default: bool = False
+    error: TokohelpError | None = None
+
+
+def load_backend(cfg: Config, name: str | None) -> Backend | None:
+    """The named backend (None: the default); None when no backend is configured."""
+    from tokohelp.tickets.backends import load_backend as load
+
+    return load(cfg, name)
+
+
+def check_attachments(paths: list[Path], cfg: Config | None = None) -> list[CheckedFile]:
+    """Validate attachments against the configured limits before anything is written."""
+    from tokohelp.tickets.attachments import check_files, limits_from_config
+
+    return check_files(paths, limits_from_config(cfg or load_config()))
+
+
+def create_ticket(new: NewTicket, files: list[CheckedFile], backend: Backend | None, *,
+                  cfg: Config | None = None, store: Store | None = None) -> Created:
+    """Store the ticket as queued and, when there is a backend, send it right away."""
+    store = store or open_store()
+    new.backend = backend.name if backend else new.backend
+    ticket = store.create(new, files, "queued")
+    if backend is None:
+        return Created(ticket, store.path)
+    outcome = _sender(store, backend, cfg or load_config()).send(ticket.id)
+    return Created(outcome.ticket or store.get(ticket.id), store.path, outcome)
+
+
+def save_draft(new: NewTicket, files: list[CheckedFile], store: Store | None = None) -> Created:
+    """Keep what the user wrote so far without sending it."""
+    store = store or open_store()
+    return Created(store.create(new, files, "draft"), store.path)
+
+
+def dry_run(new: NewTicket, files: list[CheckedFile], backend: Backend | None) -> DryRun:
+    """Describe exactly what would be sent, secrets masked; store and send nothing."""
+    ticket = Ticket(id=0, subject=new.subject, body=new.body, category=new.category,
+                    backend=backend.name if backend else None, status="draft",
+                    created=now_iso(), idempotency_key=str(uuid.uuid4()),
+                    order_id=new.order_id, email=new.email,
+                    attachments=[Attachment(f.name, f.mime, f.size, f.path) for f in files])
+    if backend is None:
+        return DryRun(None, ticket)
+    return DryRun(backend.name, ticket, scrub(backend.describe(ticket), backend))
+
+
+def list_tickets(status: str | None = None, store: Store | None = None) -> list[Ticket]:
+    """Stored tickets, oldest first."""
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"unknown status '{status}'", f"Use one of: {', '.join(STATUSES)}.")
+    return (store or open_store()).tickets(status)
+
+
+def get_ticket(ticket_id: int, store: Store | None = None) -> Ticket:
+    """One stored ticket (NotFoundError when there is none)."""
+    return (store or open_store()).get(ticket_id)
+
+
+def remote_status(ticket: Ticket, cfg: Config | None = None) -> RemoteView:
+    """Ask the ticket's backend about it; failures become a note, not an error."""
+    if ticket.status != "sent" or not ticket.remote_id:
+        return RemoteView()
+    try:
+        backend = load_backend(cfg or load_config(), ticket.backend)
+        if backend is None:
+            return RemoteView(error="no backend configured")
+        return RemoteView(status=backend.remote_status(ticket.remote_id))
+    except TokohelpError as exc:
+        return RemoteView(error=exc.message)
+
+
+def send_targets(ids: list[int] | None, store: Store | None = None) -> list[int]:
+    """The tickets ``send`` works on: the given ids (which must exist) or every queued one."""
+    store = store or open_store()
+    if ids is None:
+        return store.ids_with_status("queued")
+    for ticket_id in ids:
+        store.get(ticket_id)  # an unknown id fails before anything is sent
+    return list(dict.fromkeys(ids))
+
+
+def send(ids: list[int], progress: Callable[[SendOutcome], None] | None = None, *,
+         cfg: Config | None = None, store: Store | None = None) -> list[SendOutcome]:
+    """Send each ticket through its backend; one ticket's failure never stops the others."""
+    from tokohelp.tickets.sender import SendOutcome, retry_advice
+
+    cfg = cfg or load_config()
+    store = store or open_store()
+    senders: dict[str | None, Any] = {}
+    outcomes = []
+    for ticket_id in ids:
+        try:
+            outcome = _sender_for(store, store.get(ticket_id), cfg, senders).send(ticket_id)
+        except (BackendError, ConfigError, NotFoundError) as exc:
+            ticket = store.get(ticket_id)
+            outcome = SendOutcome(ticket_id, ticket.status, exc.message, ticket,
+                                  exc.hint or retry_advice(ticket_id, ticket.status))
+        outcomes.append(outcome)
+        if progress:
+            progress(outcome)
+    return outcomes
+
+
+def _sender_for(store: Store, ticket: Ticket, cfg: Config, cache: dict[str | None, Any]) -> Any:
+    """One Sender per backend name, so each backend is loaded once per run."""
+    if ticket.backend not in cache:
+        backend = load_backend(cfg, ticket.backend)
+        if backend is None:
+            raise ConfigError("no backend configured",
+                              "Add one to the config file (see docs/backends.md), or start "
+                              "from 'tokohelp config init'.")
+        cache[ticket.backend] = _sender(store, backend, cfg)
+    return cache[ticket.backend]
+
+
+def _sender(store: Store, backend: Backend, cfg: Config) -> Any:
+    from tokohelp.tickets.sender import Sender, policy_from_config
+
+    return Sender(store, backend, policy_from_config(cfg))
+
+
+def check_backends(cfg: Config | None = None) -> list[BackendCheck]:
+    """Load and check every configured backend; each result says ok or what failed."""
+    from tokohelp.tickets.backends import backend_names
+
+    cfg = cfg or load_config()
+    default = cfg.get("default_backend", None, str)
+    results = []
+    for name in backend_names(cfg):
+        results.append(_check_one(cfg, name, name == default))
+    return results
+
+
+def _check_one(cfg: Config, name: str, default: bool) -> BackendCheck:
+    kind = str(cfg.get(f"backends.{name}.type", "?"))
+    try:
+        backend = load_backend(cfg, name)
+        if backend is None:
+            return BackendCheck(name, kind, False, "not loaded", default)
+        return BackendCheck(name, kind, True, scrub(backend.check(), backend), default)
+    except TokohelpError as exc:
+        return BackendCheck(name, kind, False, exc.message, default, exc)
+
+
+def scrub(value: Any, backend: Backend) -> Any:
+    """Replace the backend's secret wherever it appears, as a last line of defence."""
+    secret = getattr(backend, "_secret", None)
+    if not secret:
+        return value
+    if isinstance(value, str):
+        return value.replace(secret, MASK)
+    if isinstance(value, dict):
+        return {k: scrub(v, backend) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, backend) for v in value]
+    return value

@@ -1,0 +1,389 @@
+"""The local ticket store: one SQLite database in the user data dir.
+
+A ticket must never be lost or sent twice, so every change is one transaction
+(``BEGIN IMMEDIATE``, WAL journal, a busy timeout for concurrent processes),
+attachments are private copies made before the row is committed, and sending
+is guarded by a *claim*: only the process holding a ticket's claim may send
+it.  A claim whose process died (same host) or that is older than
+``CLAIM_STALE_SECONDS`` may be taken over.  Two flags remember attempts whose
+outcome is unknown (``in_flight`` while a send runs, ``maybe_sent`` after a
+timeout) so the next sender first asks the backend whether the ticket landed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import socket
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tokohelp import config
+from tokohelp.errors import BadInputError, NotFoundError, StorageError
+from tokohelp.tickets.model import Attachment, RemoteRef, Ticket
+
+DB_NAME = "tickets.db"
+SCHEMA_VERSION = 1
+CLAIM_STALE_SECONDS = 15 * 60
+BUSY_TIMEOUT_MS = 15_000
+COPY_CHUNK = 1 << 20
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tickets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    category TEXT,
+    backend TEXT,
+    status TEXT NOT NULL CHECK (status IN ('draft', 'queued', 'sent', 'failed')),
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    order_id TEXT,
+    email TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    remote_id TEXT,
+    remote_url TEXT,
+    in_flight INTEGER NOT NULL DEFAULT 0,
+    maybe_sent INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT,
+    claimed_host TEXT,
+    claimed_pid INTEGER,
+    claimed_at REAL
+);
+CREATE TABLE IF NOT EXISTS attachments (
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    stored_path TEXT NOT NULL,
+    PRIMARY KEY (ticket_id, position)
+);
+CREATE INDEX IF NOT EXISTS tickets_status ON tickets(status);
+"""
+
+TICKET_FIELDS = ("id", "subject", "body", "category", "backend", "status", "created",
+                 "idempotency_key", "order_id", "email", "attempts", "last_error", "remote_id",
+                 "remote_url", "updated")
+TICKET_COLUMNS = ", ".join(TICKET_FIELDS)
+
+
+@dataclass
+class NewTicket:
+    """What the user wrote, before it has an id."""
+
+    subject: str
+    body: str
+    category: str | None = None
+    order_id: str | None = None
+    email: str | None = None
+    backend: str | None = None
+
+
+@dataclass
+class CheckedFile:
+    """An attachment that passed validation and may be copied into the store."""
+
+    path: Path
+    name: str
+    mime: str
+    size: int
+
+
+@dataclass
+class Claim:
+    """A ticket held for sending, and whether an earlier attempt may have landed."""
+
+    ticket: Ticket
+    owner: str
+    maybe_sent: bool
+
+
+def now_iso() -> str:
+    """UTC timestamp with seconds, as stored and shown."""
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def new_owner() -> str:
+    """A claim token unique to this process and call."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+@contextlib.contextmanager
+def storage_errors(path: Path) -> Iterator[None]:
+    """Turn SQLite and OS failures into a StorageError naming ``path``."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StorageError(f"{path}: ticket store error: {exc}",
+                           "Check the disk and permissions; the file may be locked "
+                           "by another program.") from None
+    except OSError as exc:
+        where = exc.filename or path
+        raise StorageError(f"{where}: {exc.strerror or exc}",
+                           "Check free space and permissions of the tokohelp data dir.") from None
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) with mode 0700; tickets hold personal data."""
+    if not path.is_dir():
+        path.mkdir(parents=True, mode=0o700, exist_ok=True)
+        os.chmod(path, 0o700)
+    return path
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether ``pid`` runs on this host; on Windows signal 0 would kill, so assume yes."""
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def claim_is_stale(host: str | None, pid: int | None, at: float | None) -> bool:
+    """A claim may be taken over when its process is gone or it is too old."""
+    if at is None or time.time() - at > CLAIM_STALE_SECONDS:
+        return True
+    return host == socket.gethostname() and pid is not None and not _process_alive(pid)
+
+
+class Store:
+    """The ticket database plus the private attachment copies next to it."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or config.data_dir()
+        self.path = self.root / DB_NAME
+        self.attachments_dir = self.root / "attachments"
+        with storage_errors(self.path):
+            private_dir(self.root)
+            self.db = self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            with _transaction(db):
+                db.executescript(f"BEGIN IMMEDIATE; {SCHEMA}"
+                                 f" PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        return db
+
+    def close(self) -> None:
+        """Close the connection (tests and worker processes)."""
+        self.db.close()
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: BEGIN IMMEDIATE takes the write lock up front."""
+        with storage_errors(self.path):
+            self.db.execute("BEGIN IMMEDIATE")
+            with _transaction(self.db):
+                yield self.db
+
+    # -- creating and reading ------------------------------------------------
+
+    def create(self, new: NewTicket, files: list[CheckedFile], status: str = "queued") -> Ticket:
+        """Store a ticket and private copies of its files, all or nothing."""
+        key = str(uuid.uuid4())
+        staging = self.attachments_dir / f".new-{key}"
+        try:
+            if files:
+                self._stage_files(staging, files)
+            ticket_id = self._insert(new, key, status, staging, files)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(staging)
+            raise
+        return self.get(ticket_id)
+
+    def _stage_files(self, staging: Path, files: list[CheckedFile]) -> None:
+        """Copy the files into a private staging dir, outside any transaction."""
+        with storage_errors(self.attachments_dir):
+            private_dir(self.attachments_dir)
+            private_dir(staging)
+            for position, checked in enumerate(files):
+                _copy_private(checked, staging / _stored_name(position, checked.name))
+
+    def _insert(self, new: NewTicket, key: str, status: str, staging: Path,
+                files: list[CheckedFile]) -> int:
+        stamp = now_iso()
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO tickets (subject, body, category, backend, status, created, updated,"
+                " idempotency_key, order_id, email) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (new.subject, new.body, new.category, new.backend, status, stamp, stamp, key,
+                 new.order_id, new.email))
+            ticket_id = int(cur.lastrowid or 0)
+            final = self.attachments_dir / str(ticket_id)
+            if final.exists():  # left by a crash before a commit that never happened
+                shutil.rmtree(final)
+            if files:
+                os.replace(staging, final)
+            db.executemany(
+                "INSERT INTO attachments (ticket_id, position, name, mime, size, stored_path)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(ticket_id, pos, f.name, f.mime, f.size, str(final / _stored_name(pos, f.name)))
+                 for pos, f in enumerate(files)])
+        return ticket_id
+
+    def get(self, ticket_id: int) -> Ticket:
+        """One ticket with its attachments; NotFoundError when there is none."""
+        with storage_errors(self.path):
+            row = self.db.execute(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?",
+                                  (ticket_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no ticket {ticket_id}",
+                                    "List your tickets with 'tokohelp ticket list'.")
+            return self._ticket(row)
+
+    def tickets(self, status: str | None = None) -> list[Ticket]:
+        """Every ticket, oldest first, optionally only those with ``status``."""
+        sql = f"SELECT {TICKET_COLUMNS} FROM tickets"
+        args: tuple = ()
+        if status:
+            sql, args = sql + " WHERE status = ?", (status,)
+        with storage_errors(self.path):
+            rows = self.db.execute(sql + " ORDER BY id", args).fetchall()
+            return [self._ticket(r) for r in rows]
+
+    def ids_with_status(self, status: str) -> list[int]:
+        """Ids of tickets in ``status``, oldest first (``send --all`` uses 'queued')."""
+        with storage_errors(self.path):
+            rows = self.db.execute("SELECT id FROM tickets WHERE status = ? ORDER BY id",
+                                   (status,)).fetchall()
+        return [r[0] for r in rows]
+
+    def _ticket(self, row: tuple) -> Ticket:
+        ticket = Ticket(**dict(zip(TICKET_FIELDS, row, strict=True)))
+        rows = self.db.execute(
+            "SELECT name, mime, size, stored_path FROM attachments WHERE ticket_id = ?"
+            " ORDER BY position", (ticket.id,)).fetchall()
+        ticket.attachments = [Attachment(n, m, s, Path(p)) for n, m, s, p in rows]
+        return ticket
+
+    # -- claiming and sending --------------------------------------------------
+
+    def claim(self, ticket_id: int, owner: str) -> Claim | None:
+        """Take the right to send ``ticket_id``; None when sent or held by a live process."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT status, claimed_by, claimed_host, claimed_pid, claimed_at, in_flight,"
+                " maybe_sent FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no ticket {ticket_id}",
+                                    "List your tickets with 'tokohelp ticket list'.")
+            status, holder, host, pid, at, in_flight, maybe_sent = row
+            if status not in ("queued", "failed"):
+                return None
+            if holder is not None and not claim_is_stale(host, pid, at):
+                return None
+            db.execute(
+                "UPDATE tickets SET claimed_by = ?, claimed_host = ?, claimed_pid = ?,"
+                " claimed_at = ?, maybe_sent = ?, in_flight = 0 WHERE id = ?",
+                (owner, socket.gethostname(), os.getpid(), time.time(),
+                 int(bool(maybe_sent or in_flight)), ticket_id))
+        return Claim(self.get(ticket_id), owner, bool(maybe_sent or in_flight))
+
+    def holder(self, ticket_id: int) -> tuple[str | None, int | None]:
+        """Who holds the claim (host, pid), for telling the user."""
+        with storage_errors(self.path):
+            row = self.db.execute("SELECT claimed_host, claimed_pid FROM tickets WHERE id = ?",
+                                  (ticket_id,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def begin_attempt(self, ticket_id: int, owner: str, backend: str) -> int:
+        """Count an attempt and mark it in flight; StorageError if the claim was lost."""
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE tickets SET attempts = attempts + 1, in_flight = 1, backend = ?,"
+                " claimed_at = ?, updated = ? WHERE id = ? AND claimed_by = ?",
+                (backend, time.time(), now_iso(), ticket_id, owner))
+            if cur.rowcount != 1:
+                raise StorageError(f"ticket {ticket_id}: another tokohelp process took it over",
+                                   "Check it with 'tokohelp ticket show "
+                                   f"{ticket_id}' before sending again.")
+            return int(db.execute("SELECT attempts FROM tickets WHERE id = ?",
+                                  (ticket_id,)).fetchone()[0])
+
+    def attempt_failed(self, ticket_id: int, owner: str, error: str, maybe_sent: bool) -> None:
+        """Record why an attempt failed; an unknown outcome is remembered for good."""
+        self._owned_update(ticket_id, owner,
+                           "last_error = ?, in_flight = 0, maybe_sent = MAX(maybe_sent, ?)",
+                           (error, int(maybe_sent)))
+
+    def mark_sent(self, ticket_id: int, ref: RemoteRef) -> None:
+        """The backend has the ticket: keep its id and URL and drop any claim.
+
+        Recorded even if the claim was lost meanwhile: the remote ticket exists.
+        """
+        with self._tx() as db:
+            db.execute(
+                "UPDATE tickets SET status = 'sent', remote_id = ?, remote_url = ?,"
+                " last_error = NULL, in_flight = 0, maybe_sent = 0, claimed_by = NULL,"
+                " updated = ? WHERE id = ?", (ref.remote_id, ref.url, now_iso(), ticket_id))
+
+    def release(self, ticket_id: int, owner: str, status: str | None = None) -> None:
+        """Give the claim back, optionally setting 'queued' or 'failed'."""
+        sets = "claimed_by = NULL, in_flight = 0" + (", status = ?" if status else "")
+        self._owned_update(ticket_id, owner, sets, (status,) if status else ())
+
+    def _owned_update(self, ticket_id: int, owner: str, sets: str, args: tuple) -> None:
+        with self._tx() as db:
+            db.execute(f"UPDATE tickets SET {sets}, updated = ? WHERE id = ? AND claimed_by = ?",
+                       (*args, now_iso(), ticket_id, owner))
+
+
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """Commit what the block did, or roll all of it back."""
+    try:
+        yield
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    if db.in_transaction:
+        db.execute("COMMIT")
+
+
+def _stored_name(position: int, name: str) -> str:
+    """Numbered so two attachments with the same base name cannot collide."""
+    return f"{position + 1}-{name}"
+
+
+def _copy_private(checked: CheckedFile, target: Path) -> None:
+    """Copy with mode 0600 and fsync; refuse a file that changed since it was checked."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    copied = 0
+    with os.fdopen(fd, "wb") as out, open(checked.path, "rb") as src:
+        while chunk := src.read(COPY_CHUNK):
+            copied += len(chunk)
+            if copied > checked.size:
+                break
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    if copied != checked.size:
+        raise BadInputError(f"{checked.path}: the file changed while it was being attached",
+                            "Attach it again once it is no longer being written.")
+
+
+def open_store() -> Store:
+    """The store in the configured data dir."""
+    return Store()

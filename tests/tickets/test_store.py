@@ -1,0 +1,233 @@
+"""The ticket store: atomic, private, and never hands one ticket to two senders."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import stat
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tokohelp.errors import BadInputError, NotFoundError, StorageError
+from tokohelp.tickets.model import RemoteRef
+from tokohelp.tickets.store import (
+    CLAIM_STALE_SECONDS,
+    CheckedFile,
+    NewTicket,
+    Store,
+    new_owner,
+)
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _png(tmp_path: Path, name: str = "shot.png") -> CheckedFile:
+    path = tmp_path / name
+    path.write_bytes(PNG)
+    return CheckedFile(path=path, name=name, mime="image/png", size=len(PNG))
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(tmp_path / "data")
+    yield store
+    store.close()
+
+
+def test_create_and_get_round_trip(store):
+    ticket = store.create(NewTicket("Refund late", "It is late.", "refund", "INV/1",
+                                    "me@example.com", "desk"), [])
+    again = store.get(ticket.id)
+    assert (again.subject, again.body, again.category, again.order_id, again.email,
+            again.backend, again.status) == ("Refund late", "It is late.", "refund", "INV/1",
+                                             "me@example.com", "desk", "queued")
+    assert uuid.UUID(again.idempotency_key).version == 4
+    assert again.attempts == 0 and again.remote_id is None and again.created
+
+
+def test_every_ticket_gets_its_own_idempotency_key(store):
+    keys = {store.create(NewTicket("s", "b"), []).idempotency_key for _ in range(5)}
+    assert len(keys) == 5
+
+
+def test_files_and_dirs_are_private(store, tmp_path):
+    ticket = store.create(NewTicket("s", "b"), [_png(tmp_path)])
+    assert _mode(store.root) == 0o700
+    assert _mode(store.path) == 0o600
+    copy = ticket.attachments[0].stored_path
+    assert _mode(copy.parent) == 0o700 and _mode(copy) == 0o600
+
+
+def test_attachment_is_a_copy_unaffected_by_the_original(store, tmp_path):
+    checked = _png(tmp_path)
+    ticket = store.create(NewTicket("s", "b"), [checked])
+    checked.path.write_bytes(b"changed")
+    checked.path.unlink()
+    stored = ticket.attachments[0]
+    assert stored.stored_path.read_bytes() == PNG
+    assert stored.stored_path.is_relative_to(store.root / "attachments" / str(ticket.id))
+    assert (stored.name, stored.mime, stored.size) == ("shot.png", "image/png", len(PNG))
+
+
+def test_same_base_name_twice_keeps_both_files(store, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = _png(tmp_path / "a", "shot.png")
+    second = _png(tmp_path / "b", "shot.png")
+    ticket = store.create(NewTicket("s", "b"), [first, second])
+    paths = {a.stored_path for a in ticket.attachments}
+    assert len(paths) == 2 and all(p.exists() for p in paths)
+
+
+def test_file_changed_after_check_stores_nothing(store, tmp_path):
+    checked = _png(tmp_path)
+    checked.path.write_bytes(PNG + b"more")
+    with pytest.raises(BadInputError, match="changed"):
+        store.create(NewTicket("s", "b"), [checked])
+    assert store.tickets() == []
+    assert list((store.root / "attachments").iterdir()) == []
+
+
+def test_list_filters_by_status_and_unknown_id_is_not_found(store):
+    store.create(NewTicket("one", "b"), [])
+    store.create(NewTicket("two", "b"), [], status="draft")
+    assert [t.subject for t in store.tickets()] == ["one", "two"]
+    assert [t.subject for t in store.tickets("draft")] == ["two"]
+    with pytest.raises(NotFoundError, match="no ticket 99"):
+        store.get(99)
+
+
+def test_wal_mode_and_busy_timeout(store):
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+def test_second_claim_fails_while_the_first_holds_it(store):
+    ticket = store.create(NewTicket("s", "b"), [])
+    first = new_owner()
+    assert store.claim(ticket.id, first) is not None
+    assert store.claim(ticket.id, new_owner()) is None
+    store.release(ticket.id, first)
+    assert store.claim(ticket.id, new_owner()) is not None
+
+
+def test_sent_and_draft_tickets_cannot_be_claimed(store):
+    sent = store.create(NewTicket("s", "b"), [])
+    owner = new_owner()
+    store.claim(sent.id, owner)
+    store.mark_sent(sent.id, RemoteRef("R-1", "http://desk/1"))
+    draft = store.create(NewTicket("d", "b"), [], status="draft")
+    assert store.claim(sent.id, new_owner()) is None
+    assert store.claim(draft.id, new_owner()) is None
+    assert store.get(sent.id).remote_id == "R-1"
+
+
+def test_claim_of_a_dead_process_is_taken_over(store):
+    ticket = store.create(NewTicket("s", "b"), [])
+    store.claim(ticket.id, new_owner())
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    store.db.execute("UPDATE tickets SET claimed_pid = ? WHERE id = ?", (dead.pid, ticket.id))
+    assert store.claim(ticket.id, new_owner()) is not None
+
+
+def test_old_claim_is_taken_over(store):
+    ticket = store.create(NewTicket("s", "b"), [])
+    store.claim(ticket.id, new_owner())
+    store.db.execute("UPDATE tickets SET claimed_at = ? WHERE id = ?",
+                     (time.time() - CLAIM_STALE_SECONDS - 1, ticket.id))
+    assert store.claim(ticket.id, new_owner()) is not None
+
+
+def test_attempt_cut_short_by_a_crash_is_treated_as_maybe_sent(store):
+    ticket = store.create(NewTicket("s", "b"), [])
+    owner = new_owner()
+    claim = store.claim(ticket.id, owner)
+    assert claim is not None and not claim.maybe_sent
+    store.begin_attempt(ticket.id, owner, "desk")
+    store.db.execute("UPDATE tickets SET claimed_at = 0 WHERE id = ?", (ticket.id,))
+    again = store.claim(ticket.id, new_owner())
+    assert again is not None and again.maybe_sent
+    assert again.ticket.attempts == 1
+
+
+def test_begin_attempt_without_the_claim_is_refused(store):
+    ticket = store.create(NewTicket("s", "b"), [])
+    store.claim(ticket.id, new_owner())
+    with pytest.raises(StorageError, match="took it over"):
+        store.begin_attempt(ticket.id, "someone-else", "desk")
+
+
+def test_data_dir_that_cannot_be_created_is_a_storage_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StorageError) as err:
+        Store(blocker / "data")
+    assert str(blocker) in err.value.message
+
+
+def test_corrupt_database_is_a_storage_error_naming_the_file(tmp_path):
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "tickets.db").write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StorageError) as err:
+        Store(root)
+    assert str(root / "tickets.db") in err.value.message
+
+
+def test_store_defaults_to_the_configured_data_dir(isolated_home):
+    store = Store()
+    try:
+        assert store.path == isolated_home / "data" / "tickets.db"
+    finally:
+        store.close()
+
+
+def _claim_worker(root: str, ids: list[int], start, results) -> None:
+    """Claim every ticket it can, 'send' it, and report which ones it got."""
+    store = Store(Path(root))
+    start.wait()
+    got = []
+    for ticket_id in ids:
+        owner = new_owner()
+        if store.claim(ticket_id, owner) is None:
+            continue
+        got.append(ticket_id)
+        time.sleep(0.002)  # the "send"
+        try:
+            store.begin_attempt(ticket_id, owner, "desk")
+        except StorageError:
+            continue  # the other worker holds it too: the duplicate shows in ``got``
+        store.mark_sent(ticket_id, RemoteRef(f"R-{ticket_id}-{os.getpid()}"))
+    store.close()
+    results.put(got)
+
+
+def test_two_processes_never_claim_the_same_ticket(tmp_path):
+    root = tmp_path / "data"
+    store = Store(root)
+    ids = [store.create(NewTicket(f"t{i}", "b"), []).id for i in range(50)]
+    store.close()
+    ctx = multiprocessing.get_context("spawn")
+    start, results = ctx.Barrier(2), ctx.Queue()
+    workers = [ctx.Process(target=_claim_worker, args=(str(root), ids, start, results))
+               for _ in range(2)]
+    for w in workers:
+        w.start()
+    claimed = [results.get(timeout=60) for _ in workers]
+    for w in workers:
+        w.join(timeout=60)
+    assert sorted(claimed[0] + claimed[1]) == ids
+    store = Store(root)
+    assert {t.status for t in store.tickets()} == {"sent"}
+    store.close()
+
