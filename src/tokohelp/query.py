@@ -7,16 +7,19 @@ emoji or 10 KB of text can only ever produce a harmless OR of words.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tokohelp import textproc
+from tokohelp import search, textproc
 from tokohelp.search import WEIGHTS, Index
 
 SNIPPET_CHARS = 180
 MAX_CORRECTIONS = 3
+# Rare-word and all-words candidates added beside the champions, at most.
+MAX_EXTRA = 3000
 
 
 @dataclass
@@ -28,6 +31,11 @@ class Term:
     prefix: bool = False
     corrected: list[str] = field(default_factory=list)
 
+    def fts_terms(self) -> list[str]:
+        """The alternatives as quoted FTS5 terms (``*`` marks a prefix)."""
+        star = "*" if self.prefix else ""
+        return [f'"{alt}"{star}' for alt in sorted(self.alternatives)]
+
 
 @dataclass
 class ParsedQuery:
@@ -38,12 +46,18 @@ class ParsedQuery:
 
     def match_expression(self) -> str:
         """The FTS5 MATCH string: an OR of quoted terms (safe by construction)."""
-        parts = []
-        for term in self.terms:
-            star = "*" if term.prefix else ""
-            parts.extend(f'"{alt}"{star}' for alt in sorted(term.alternatives))
+        parts = [fts for term in self.terms for fts in term.fts_terms()]
         parts.extend(f'"{c}"' for c in sorted(set(self.concepts)))
         return " OR ".join(parts)
+
+    def exact_terms(self) -> list[str]:
+        """Every whole (non-prefix) index term the query may match."""
+        terms = {alt for t in self.terms if not t.prefix for alt in t.alternatives}
+        return sorted(terms | set(self.concepts))
+
+    def all_of_expression(self) -> str:
+        """Documents that match every query word (one alternative of each)."""
+        return " AND ".join(f"({' OR '.join(term.fts_terms())})" for term in self.terms)
 
     def stems(self) -> set[str]:
         """Every stem a matching word may have, for snippet highlighting."""
@@ -118,22 +132,20 @@ def parse_query(db: sqlite3.Connection, text: str) -> ParsedQuery:
     stop = textproc.vocabulary().stopwords
     content = [t for t in tokens if t not in stop] or tokens
     terms, repaired = [], []
-    for position, word in enumerate(content):
-        term = _term(db, word, last=position == len(content) - 1)
+    for word in content:
+        term = _term(db, word)
         terms.append(term)
         repaired.append(term.corrected[0] if term.corrected else word)
     return ParsedQuery(terms, textproc.concepts(tokens) + textproc.concepts(repaired))
 
 
-def _term(db: sqlite3.Connection, word: str, *, last: bool) -> Term:
+def _term(db: sqlite3.Connection, word: str) -> Term:
     term = Term(word, {word, textproc.stem(word, "id"), textproc.stem(word, "en")})
     if not word.isdigit() and not _known(db, word):
         fixes = corrections(db, word)
         term.corrected = [w for w, _ in fixes]
         term.alternatives.update(s for _, s in fixes)
         term.prefix = not fixes and len(word) >= 3
-    elif last and len(word) >= 4:
-        term.prefix = True
     return term
 
 
@@ -141,21 +153,56 @@ def run_search(index: Index, text: str, *, lang: str, category: str | None = Non
                limit: int = 10) -> list[Hit]:
     """Rank articles for ``text``; best first, one hit per slug, in ``lang`` where possible."""
     parsed = parse_query(index.db, text)
-    expression = parsed.match_expression()
-    if not expression or limit <= 0:
+    if not parsed.match_expression() or limit <= 0:
         return []
-    best = _best_per_slug(index.db, expression, category, limit)
+    best = _best_per_slug(index.db, parsed, category, limit)
     hits = [_pick_version(index.db, slug, score, lang) for slug, score in best]
     for hit in hits:
         hit.snippet, hit.highlights = make_snippet(hit.path, parsed)
     return hits
 
 
-def _best_per_slug(db: sqlite3.Connection, expression: str, category: str | None,
+def _best_per_slug(db: sqlite3.Connection, parsed: ParsedQuery, category: str | None,
                    limit: int) -> list[tuple[str, float]]:
+    candidates = _candidates(db, parsed)
+    best = _ranked(db, parsed.match_expression(), category, limit, candidates)
+    if candidates is not None and len(best) < limit:
+        best = _ranked(db, parsed.match_expression(), category, limit, None)
+    return best
+
+
+def _candidates(db: sqlite3.Connection, parsed: ParsedQuery) -> list[int] | None:
+    """Documents worth scoring, or None to score every match (no frequent term involved).
+
+    Frequent terms bring their champions; rare and partial words bring all
+    their documents; documents with every query word come along too.
+    """
+    terms = parsed.exact_terms()
+    marks = ",".join("?" * len(terms))
+    counts = dict(db.execute(f"SELECT term, doc FROM vocab WHERE term IN ({marks})", terms))
+    frequent = [t for t in terms if counts.get(t, 0) > search.CHAMPIONS]
+    if not frequent:
+        return None
+    found = {r[0] for r in db.execute(
+        f"SELECT docid FROM champions WHERE term IN ({','.join('?' * len(frequent))})", frequent)}
+    rare = [f'"{t}"' for t in terms if t not in frequent]
+    rare += [f'"{t.word}"*' for t in parsed.terms if t.prefix]
+    for expression in (" OR ".join(rare), parsed.all_of_expression()):
+        if expression:
+            found.update(r[0] for r in db.execute(
+                "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?", (expression, MAX_EXTRA)))
+    return sorted(found)
+
+
+def _ranked(db: sqlite3.Connection, expression: str, category: str | None, limit: int,
+            candidates: list[int] | None) -> list[tuple[str, float]]:
     sql = (f"SELECT d.slug, bm25(fts, {', '.join(map(str, WEIGHTS))}) AS s "
            "FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ?")
     params: list[object] = [expression]
+    if candidates is not None:
+        # "+rowid" keeps SQLite from probing the index once per candidate.
+        sql += " AND +fts.rowid IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(candidates))
     if category:
         sql += " AND d.category = ?"
         params.append(category)

@@ -24,6 +24,10 @@ from tokohelp.errors import BadInputError, StorageError
 # Libraries up to this many files get the exact per-file check on every open.
 FULL_CHECK_FILES = 5000
 FULL_CHECK_SECONDS = 600
+# A term in more documents than this is "frequent": scoring all its documents
+# costs too much at 100k articles, so the build keeps its best CHAMPIONS
+# (by title, tags and summary) and a query scores only those candidates.
+CHAMPIONS = 200
 # Relative weights of the FTS columns for bm25(): title > tags > summary > body.
 WEIGHTS = (10.0, 6.0, 3.0, 1.0)
 SCHEMA = """
@@ -35,6 +39,8 @@ CREATE TABLE words(word TEXT PRIMARY KEY, stem TEXT) WITHOUT ROWID;
 CREATE TABLE problems(path TEXT, reason TEXT);
 CREATE VIRTUAL TABLE fts USING fts5(title, tags, summary, body, content='',
     tokenize="unicode61 remove_diacritics 0", prefix='2 3');
+CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, row);
+CREATE TABLE champions(term TEXT, docid INTEGER);
 """
 
 
@@ -217,16 +223,24 @@ def build_index(dirs: list[Path], path: Path, snap: Snapshot) -> list[ArticlePro
         fd, tmp = tempfile.mkstemp(prefix=".building-", suffix=".sqlite", dir=path.parent)
         os.close(fd)
     except OSError as exc:
-        raise StorageError(f"cannot write the search index in {path.parent}: {exc.strerror}",
-                           "Set TOKOHELP_CACHE_DIR to a writable directory.") from None
+        raise _cannot_write(path, exc.strerror) from None
     try:
         problems = _fill(Path(tmp), dirs, snap)
         os.replace(tmp, path)
         _mark_checked(path)
+    except (OSError, sqlite3.Error) as exc:  # a full disk fails here, not at mkstemp
+        Path(tmp).unlink(missing_ok=True)
+        raise _cannot_write(path, getattr(exc, "strerror", None) or str(exc)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return problems
+
+
+def _cannot_write(path: Path, reason: str | None) -> StorageError:
+    return StorageError(f"cannot write the search index in {path.parent}: {reason}",
+                        "Free some disk space, or set TOKOHELP_CACHE_DIR to a writable "
+                        "directory.")
 
 
 def _fill(tmp: Path, dirs: list[Path], snap: Snapshot) -> list[ArticleProblem]:
@@ -245,8 +259,25 @@ def _fill(tmp: Path, dirs: list[Path], snap: Snapshot) -> list[ArticleProblem]:
             ("signature", snap.signature), ("dirs", snap.dirs_text()), ("files", str(snap.files)),
             ("analyzer", textproc.ANALYZER_VERSION), ("built", str(int(time.time())))])
         db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+        _store_champions(db)
     db.close()
     return problems
+
+
+def _store_champions(db: sqlite3.Connection) -> None:
+    """For every frequent term, remember the documents it matters most in.
+
+    Ranking by the head fields only keeps this cheap (title, tags and summary
+    are a small part of each article) and they carry most of the weight.
+    """
+    weights = ", ".join(map(str, WEIGHTS))
+    frequent = [t for (t,) in db.execute("SELECT term FROM vocab WHERE doc > ?", (CHAMPIONS,))]
+    for term in frequent:
+        rows = db.execute(
+            f"SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, {weights}) LIMIT ?",
+            (f'{{title tags summary}}: "{term}"', CHAMPIONS)).fetchall()
+        db.executemany("INSERT INTO champions VALUES (?, ?)", [(term, r[0]) for r in rows])
+    db.execute("CREATE INDEX champions_term ON champions(term)")
 
 
 def _articles(dirs: list[Path], categories: list[str],
@@ -263,13 +294,10 @@ def _articles(dirs: list[Path], categories: list[str],
 def _insert(db: sqlite3.Connection, rowid: int, a: Article, words: dict[str, str]) -> None:
     db.execute("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)",
                (rowid, a.slug, a.lang, a.category, a.title, a.summary, str(a.path)))
-    fields = (a.title, " ".join(a.tags), a.summary, a.body)
-    terms = [" ".join(textproc.index_terms(text, a.lang)) for text in fields]
+    fields = [textproc.tokenize(text) for text in (a.title, " ".join(a.tags), a.summary, a.body)]
+    terms = [" ".join(textproc.terms_for_tokens(tokens, a.lang)) for tokens in fields]
     db.execute("INSERT INTO fts(rowid, title, tags, summary, body) VALUES (?, ?, ?, ?, ?)",
                (rowid, *terms))
-    for token in textproc.tokenize(" ".join(fields[:3])):
-        if token not in words and not token.isdigit():
-            words[token] = textproc.stem(token, a.lang)
-    for token in set(textproc.tokenize(a.body)):
-        if token not in words and not token.isdigit():
-            words[token] = textproc.stem(token, a.lang)
+    new = list({t for tokens in fields for t in tokens if t not in words and not t.isdigit()})
+    if new:
+        words.update(zip(new, textproc.stem_words(new, a.lang), strict=True))

@@ -22,7 +22,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CONCEPT_PREFIX = "zz"
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"
 _TOKEN = re.compile(r"[a-z0-9]+")
 _STEMMER_NAMES = {"id": "indonesian", "en": "english"}
 MAX_QUERY_TOKENS = 48
@@ -34,8 +34,8 @@ class Vocabulary:
 
     stopwords: frozenset[str]
     slang: dict[str, str]
-    phrases: dict[tuple[str, ...], str]
-    longest_phrase: int
+    # first word of a phrase -> [(the whole phrase, its concept term), ...]
+    phrase_starts: dict[str, list[tuple[tuple[str, ...], str]]]
 
 
 @lru_cache(maxsize=1)
@@ -43,15 +43,16 @@ def vocabulary() -> Vocabulary:
     """Load the vocabulary once per process."""
     raw = (Path(__file__).parent / "data" / "synonyms.toml").read_text("utf-8")
     data = tomllib.loads(raw)
-    phrases: dict[tuple[str, ...], str] = {}
+    starts: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for concept in data.get("concept", []):
         for phrase in concept["phrases"]:
-            phrases[tuple(tokenize(phrase))] = CONCEPT_PREFIX + concept["id"]
+            words = tuple(tokenize(phrase))
+            if words:
+                starts.setdefault(words[0], []).append((words, CONCEPT_PREFIX + concept["id"]))
     return Vocabulary(
         stopwords=frozenset(data.get("stopwords", [])),
-        slang={k: v for k, v in data.get("slang", {}).items()},
-        phrases=phrases,
-        longest_phrase=max((len(p) for p in phrases), default=1),
+        slang=dict(data.get("slang", {})),
+        phrase_starts=starts,
     )
 
 
@@ -78,21 +79,29 @@ def stem(word: str, lang: str) -> str:
     return _stemmer(lang).stemWord(word)
 
 
+def stem_words(words: list[str], lang: str) -> list[str]:
+    """Stems of many words at once (one call into the C stemmer)."""
+    return _stemmer(lang).stemWords(words)
+
+
 def concepts(tokens: list[str]) -> list[str]:
     """Concept terms for every synonym phrase that occurs in ``tokens``."""
-    vocab = vocabulary()
+    starts = vocabulary().phrase_starts
     found: list[str] = []
-    for start in range(len(tokens)):
-        for size in range(1, min(vocab.longest_phrase, len(tokens) - start) + 1):
-            concept = vocab.phrases.get(tuple(tokens[start:start + size]))
-            if concept:
+    for position in [i for i, token in enumerate(tokens) if token in starts]:
+        for phrase, concept in starts[tokens[position]]:
+            if len(phrase) == 1 or tuple(tokens[position:position + len(phrase)]) == phrase:
                 found.append(concept)
     return found
 
 
 def index_terms(text: str, lang: str) -> list[str]:
     """Terms stored for an article field: stems of non-stopwords plus concepts."""
-    tokens = tokenize(text)
+    return terms_for_tokens(tokenize(text), lang)
+
+
+def terms_for_tokens(tokens: list[str], lang: str) -> list[str]:
+    """:func:`index_terms` for text already tokenised."""
     stop = vocabulary().stopwords
     stemmer = _stemmer(lang)
     stems = stemmer.stemWords([t for t in tokens if t not in stop])

@@ -164,3 +164,19 @@ def test_unwritable_cache_is_a_storage_error(library, monkeypatch, tmp_path):
     monkeypatch.setenv("TOKOHELP_CACHE_DIR", str(blocker))
     with pytest.raises(StorageError, match="TOKOHELP_CACHE_DIR"):
         catalog.search("refund", "en")
+
+
+def test_frequent_terms_score_only_champion_candidates(tmp_path, monkeypatch):
+    """With a tiny champion limit every term is frequent; ranking must still be right."""
+    from tokohelp import search
+
+    monkeypatch.setattr(search, "CHAMPIONS", 1)
+    root = make_library(tmp_path / "lib")
+    for n in range(6):
+        write_article(root, f"filler-{n}", title=f"Filler {n}", body="refund balance parcel")
+    monkeypatch.setenv("TOKOHELP_ARTICLES", str(root))
+    index = catalog.open_library_index()
+    assert index.db.execute("SELECT COUNT(*) FROM champions").fetchone()[0] > 0
+    assert slugs("money back refund")[0] == "money-back"
+    assert slugs("parcel late")[0] == "parcel-late"
+    assert len(slugs("refund", limit=9)) == 7  # too few candidates: falls back to all matches
