@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tokohelp import textproc
-from tokohelp.articles import Article, ArticleProblem, load_categories, read_article
+from tokohelp.articles import ArticleProblem, load_categories, read_article
 from tokohelp.errors import BadInputError, StorageError
 
 # Libraries up to this many files get the exact per-file check on every open.
@@ -28,6 +28,8 @@ FULL_CHECK_SECONDS = 600
 # costs too much at 100k articles, so the build keeps its best CHAMPIONS
 # (by title, tags and summary) and a query scores only those candidates.
 CHAMPIONS = 200
+# From this many files on, articles are analysed in a process per core.
+PARALLEL_FILES = 2000
 # Relative weights of the FTS columns for bm25(): title > tags > summary > body.
 WEIGHTS = (10.0, 6.0, 3.0, 1.0)
 SCHEMA = """
@@ -243,15 +245,58 @@ def _cannot_write(path: Path, reason: str | None) -> StorageError:
                         "directory.")
 
 
+@dataclass
+class Analyzed:
+    """One article turned into index rows; built in worker processes for big libraries."""
+
+    doc: tuple[str, str, str, str, str, str]  # slug, lang, category, title, summary, path
+    terms: tuple[str, ...]  # title, tags, summary, body
+    tokens: set[str]
+    lang: str
+
+
+def _analyze(path: Path, categories: list[str]) -> Analyzed | ArticleProblem:
+    """Read, parse and analyse one file; a broken file becomes an ArticleProblem."""
+    try:
+        a = read_article(path, categories)
+    except BadInputError as exc:
+        return ArticleProblem(path, exc.message)
+    fields = [textproc.tokenize(text) for text in (a.title, " ".join(a.tags), a.summary, a.body)]
+    terms = tuple(" ".join(textproc.terms_for_tokens(tokens, a.lang)) for tokens in fields)
+    tokens = {t for field_tokens in fields for t in field_tokens if not t.isdigit()}
+    doc = (a.slug, a.lang, a.category, a.title, a.summary, str(a.path))
+    return Analyzed(doc, terms, tokens, a.lang)
+
+
+def _analyzed(dirs: list[Path]) -> Iterator[Analyzed | ArticleProblem]:
+    """Every article analysed, in file order; spread over all cores for big libraries."""
+    from functools import partial
+
+    from tokohelp.articles import iter_article_files
+
+    paths = list(iter_article_files(dirs))
+    work = partial(_analyze, categories=[c.id for c in load_categories(dirs)])
+    workers = os.cpu_count() or 1
+    if len(paths) < PARALLEL_FILES or workers < 2:
+        yield from map(work, paths)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as pool:
+        yield from pool.map(work, paths, chunksize=256)
+
+
 def _fill(tmp: Path, dirs: list[Path], snap: Snapshot) -> list[ArticleProblem]:
     db = sqlite3.connect(tmp)
     db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
-    categories = [c.id for c in load_categories(dirs)]
     words: dict[str, str] = {}
     problems: list[ArticleProblem] = []
     with db:
-        for rowid, article in enumerate(_articles(dirs, categories, problems), start=1):
-            _insert(db, rowid, article, words)
+        for item in _analyzed(dirs):
+            if isinstance(item, ArticleProblem):
+                problems.append(item)
+            else:
+                _insert(db, item, words)
         db.executemany("INSERT INTO words VALUES (?, ?)", words.items())
         db.executemany("INSERT INTO problems VALUES (?, ?)",
                        [(str(p.path), p.reason) for p in problems])
@@ -262,6 +307,15 @@ def _fill(tmp: Path, dirs: list[Path], snap: Snapshot) -> list[ArticleProblem]:
         _store_champions(db)
     db.close()
     return problems
+
+
+def _insert(db: sqlite3.Connection, item: Analyzed, words: dict[str, str]) -> None:
+    rowid = db.execute("INSERT INTO docs VALUES (NULL, ?, ?, ?, ?, ?, ?)", item.doc).lastrowid
+    db.execute("INSERT INTO fts(rowid, title, tags, summary, body) VALUES (?, ?, ?, ?, ?)",
+               (rowid, *item.terms))
+    new = [t for t in item.tokens if t not in words]
+    if new:
+        words.update(zip(new, textproc.stem_words(new, item.lang), strict=True))
 
 
 def _store_champions(db: sqlite3.Connection) -> None:
@@ -278,26 +332,3 @@ def _store_champions(db: sqlite3.Connection) -> None:
             (f'{{title tags summary}}: "{term}"', CHAMPIONS)).fetchall()
         db.executemany("INSERT INTO champions VALUES (?, ?)", [(term, r[0]) for r in rows])
     db.execute("CREATE INDEX champions_term ON champions(term)")
-
-
-def _articles(dirs: list[Path], categories: list[str],
-              problems: list[ArticleProblem]) -> Iterator[Article]:
-    from tokohelp.articles import iter_article_files
-
-    for path in iter_article_files(dirs):
-        try:
-            yield read_article(path, categories)
-        except BadInputError as exc:
-            problems.append(ArticleProblem(path, exc.message))
-
-
-def _insert(db: sqlite3.Connection, rowid: int, a: Article, words: dict[str, str]) -> None:
-    db.execute("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)",
-               (rowid, a.slug, a.lang, a.category, a.title, a.summary, str(a.path)))
-    fields = [textproc.tokenize(text) for text in (a.title, " ".join(a.tags), a.summary, a.body)]
-    terms = [" ".join(textproc.terms_for_tokens(tokens, a.lang)) for tokens in fields]
-    db.execute("INSERT INTO fts(rowid, title, tags, summary, body) VALUES (?, ?, ?, ?, ?)",
-               (rowid, *terms))
-    new = list({t for tokens in fields for t in tokens if t not in words and not t.isdigit()})
-    if new:
-        words.update(zip(new, textproc.stem_words(new, a.lang), strict=True))

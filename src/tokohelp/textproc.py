@@ -58,8 +58,10 @@ def vocabulary() -> Vocabulary:
 
 def normalize(text: str) -> str:
     """Lower-case and fold accents so "Pengembalian" and "pengembalián" compare equal."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    return folded.encode("ascii", "ignore").decode("ascii")
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    return unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode("ascii")
 
 
 def tokenize(text: str) -> list[str]:

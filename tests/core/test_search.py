@@ -180,3 +180,15 @@ def test_frequent_terms_score_only_champion_candidates(tmp_path, monkeypatch):
     assert slugs("money back refund")[0] == "money-back"
     assert slugs("parcel late")[0] == "parcel-late"
     assert len(slugs("refund", limit=9)) == 7  # too few candidates: falls back to all matches
+
+
+def test_parallel_build_gives_the_same_index(library, monkeypatch):
+    from tokohelp import search
+
+    serial = [(h.slug, h.score) for h in catalog.search("refund parcel", "en").hits]
+    monkeypatch.setattr(search, "PARALLEL_FILES", 1)
+    (library / "refund" / "broken.en.md").write_text("no front matter")
+    index = open_index([library], cache_dir(), rebuild=True)
+    parallel = [(h.slug, h.score) for h in catalog.search("refund parcel", "en", index=index).hits]
+    assert parallel == serial
+    assert [p.path.name for p in index.problems] == ["broken.en.md"]
