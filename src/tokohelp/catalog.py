@@ -136,8 +136,17 @@ def show(slug: str, lang: str, index: Index | None = None) -> ShownArticle:
     if not rows:
         raise NotFoundError(f"no article '{slug}'", _slug_hint(index, slug))
     chosen = lang if lang in rows else sorted(rows)[0]
-    article = read_article(Path(rows[chosen]), [c.id for c in _categories()])
+    article = _read_indexed(Path(rows[chosen]))
     return ShownArticle(article, lang, sorted(set(rows) - {chosen}))
+
+
+def _read_indexed(path: Path) -> Article:
+    """Read an article the index knows; if it broke since, say which file."""
+    try:
+        return read_article(path, [c.id for c in _categories()])
+    except BadInputError as exc:
+        raise BadInputError(f"{path}: {exc.message}",
+                            "Fix the file, or run 'tokohelp index --rebuild' to skip it.") from None
 
 
 def _slug_hint(index: Index, slug: str) -> str:

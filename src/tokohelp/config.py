@@ -167,14 +167,19 @@ def resolve_lang(option: str | None, config: Config | None = None) -> str:
     for candidate in (option, os.environ.get("TOKOHELP_LANG")):
         if candidate:
             return _check_lang(candidate)
-    cfg = config if config is not None else load_config()
-    configured = cfg.get("lang", kind=str)
+    configured = check_configured_lang(config if config is not None else load_config())
     if configured:
-        if configured not in LANGS:
-            raise cfg.fail("lang", f"must be one of {', '.join(LANGS)}")
         return configured
     system = os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
     return "id" if system.lower().startswith(("id", "in_")) else "en"
+
+
+def check_configured_lang(cfg: Config) -> str | None:
+    """The config file's ``lang``, if set; a ConfigError when it is not id or en."""
+    configured = cfg.get("lang", kind=str)
+    if configured and configured not in LANGS:
+        raise cfg.fail("lang", f"must be one of {', '.join(LANGS)}")
+    return configured or None
 
 
 def _check_lang(value: str) -> str:

@@ -47,3 +47,15 @@ def escape_markup(text: str) -> str:
 def inert(text: str) -> str:
     """Strip control sequences and escape Rich markup so text prints literally."""
     return escape_markup(strip_control(text))
+
+
+_C1 = re.compile(r"[\x7f-\x9f]")
+
+
+def escape_c1(text: str) -> str:
+    """Write DEL and C1 controls in JSON/TOML text as ``\\u00XX``: same data, inert on a terminal.
+
+    ``json.dumps`` escapes C0 controls (ESC included) but keeps U+0080-U+009F raw with
+    ``ensure_ascii=False``, and some terminals read U+009B as CSI.
+    """
+    return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 import typer
+from typer._click.exceptions import ClickException  # typer >= 0.26 vendors Click
 from typer.core import TyperGroup
 
 from tokohelp import __version__
@@ -27,8 +28,8 @@ class TokohelpGroup(TyperGroup):
         except TokohelpError as exc:
             common.env().error(exc.message, exc.hint)
             raise typer.Exit(int(exc.status)) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, ClickException):
+            raise  # Click prints usage errors itself (exit 2)
         except OSError as exc:
             if _loud():
                 raise

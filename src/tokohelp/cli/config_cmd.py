@@ -17,6 +17,7 @@ import typer
 from tokohelp.cli.common import JsonOpt, env
 from tokohelp.cli.output import Env, emit_json, safe
 from tokohelp.errors import BackendError, ConfigError
+from tokohelp.safe import escape_c1
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
                   help="Show, create and check the config file.")
@@ -128,14 +129,15 @@ def init_cmd(
 
 @app.command("check")
 def check_cmd(json_out: JsonOpt = False) -> None:
-    """Load every configured backend and connect to it; report what works.
+    """Check every setting, load every configured backend and connect to it; report what works.
 
-    Exits non-zero when any backend fails.  Example: tokohelp config check
+    Exits non-zero when a setting is wrong or any backend fails.  Example: tokohelp config check
     """
     from tokohelp.config import load_config
     from tokohelp.tickets import service
 
     cfg = load_config()
+    service.check_settings(cfg)
     results = service.check_backends(cfg)
     if json_out:
         emit_json(env(), {"path": str(cfg.path), "backends": [_check_json(r) for r in results]})
@@ -170,7 +172,7 @@ def show_checks(env: Env, path: Path, results: list[Any]) -> None:
 
 def is_secret_key(key: str) -> bool:
     """Keys that may hold a secret; ``*_env``/``*_keyring`` only name where one lives."""
-    low = key.lower()
+    low = key.lower().replace("-", "_")  # header names: X-Api-Key
     if low.endswith(("_env", "_keyring")):
         return False
     return any(word in low for word in SECRET_WORDS)
@@ -207,7 +209,7 @@ def to_toml(data: dict[str, Any], prefix: str = "") -> str:
 def _toml_key(key: str) -> str:
     import json
 
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else escape_c1(json.dumps(key))
 
 
 def _toml_value(value: Any) -> str:
@@ -220,7 +222,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return escape_c1(json.dumps(value, ensure_ascii=False))
     return json.dumps(str(value))
 
 

@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tokohelp.safe import inert, strip_control
+from tokohelp.safe import escape_c1, inert, strip_control
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -69,7 +69,9 @@ class Env:
 
     def warn(self, message: str) -> None:
         """A warning line on stderr."""
-        self.stderr.write(f"tokohelp: warning: {strip_control(message)}\n")
+        from tokohelp.logs import redact
+
+        self.stderr.write(redact(f"tokohelp: warning: {strip_control(message)}") + "\n")
 
     def info(self, markup: str) -> None:
         """A Rich-markup line on stderr (progress, hints); caller escapes untrusted parts."""
@@ -94,8 +96,9 @@ def _default(value: Any) -> Any:
 
 
 def emit_json(env: Env, payload: Any) -> None:
-    """Plain JSON on stdout: no colour, no markup, stable key order."""
-    env.stdout.write(json.dumps(payload, default=_default, ensure_ascii=False, indent=2) + "\n")
+    """Plain JSON on stdout: no colour, no markup, stable key order, no raw control bytes."""
+    text = json.dumps(payload, default=_default, ensure_ascii=False, indent=2)
+    env.stdout.write(escape_c1(text) + "\n")
 
 
 def safe(text: str) -> str:

@@ -9,6 +9,7 @@ rest of the CLI starts without SQLite or the network stack.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -18,7 +19,7 @@ import typer
 from tokohelp.cli import ticket_views as views
 from tokohelp.cli.common import JsonOpt, current_lang, env
 from tokohelp.cli.output import Env, emit_json
-from tokohelp.errors import AbortedError, BackendError, BadInputError, UsageError
+from tokohelp.errors import AbortedError, BackendError, BadInputError, StorageError, UsageError
 from tokohelp.safe import strip_control
 
 if TYPE_CHECKING:
@@ -64,9 +65,9 @@ def new_cmd(
     category: str | None = typer.Option(None, "--category", "-c",
                                         help="Category id (see 'tokohelp categories')."),
     message: str | None = typer.Option(None, "--message", "-m", help="The body text."),
-    body_file: Path | None = typer.Option(None, "--body-file", "-F",
+    body_file: Path | None = typer.Option(None, "--body-file", "-F", readable=False,
                                           help="Read the body from this UTF-8 file."),
-    attach: list[Path] | None = typer.Option(None, "--attach", "-a",
+    attach: list[Path] | None = typer.Option(None, "--attach", "-a", readable=False,
                                              help="Attach a file (repeatable)."),
     order_id: str | None = typer.Option(None, "--order-id", help="The order concerned."),
     email: str | None = typer.Option(None, "--email", help="Where replies should go."),
@@ -96,7 +97,7 @@ def new_cmd(
         return views.show_dry_run(env(), service.dry_run(new, files, target), json_out)
     if not yes:
         offer_articles(env(), new, files)
-    created = service.create_ticket(new, files, target, cfg=cfg)
+    created = kept_on_failure(new, lambda: service.create_ticket(new, files, target, cfg=cfg))
     views.show_created(env(), created, json_out)
     return fail_unless_sent(created)
 
@@ -215,7 +216,8 @@ def _one_line(text: str | None) -> str:
 def _email(value: str | None) -> str | None:
     import re
 
-    if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+    part = r"[^@\s\x00-\x1f\x7f-\x9f]+"  # no control characters: it is shown and sent
+    if value is not None and not re.fullmatch(rf"{part}@{part}\.{part}", value):
         raise typer.BadParameter(f"'{strip_control(value)}' is not an e-mail address",
                                  param_hint="--email")
     return value
@@ -349,9 +351,35 @@ def keep_draft(new: NewTicket, files: list[CheckedFile], why: str) -> NoReturn:
     """Save what the user wrote as a draft, say where, and stop."""
     from tokohelp.tickets import service
 
-    created = service.save_draft(new, files)
+    created = kept_on_failure(new, lambda: service.save_draft(new, files))
     raise AbortedError(f"{why} Kept as draft ticket {created.ticket.id} in {created.store_path}.",
                        f"See it with: tokohelp ticket show {created.ticket.id}")
+
+
+def kept_on_failure(new: NewTicket, store_it: Callable[[], Created]) -> Created:
+    """Store the ticket; when the store cannot be written, save the text elsewhere and say where."""
+    try:
+        return store_it()
+    except StorageError as exc:
+        raise StorageError(exc.message, f"{exc.hint}\n{rescue(new)}") from None
+
+
+def rescue(new: NewTicket) -> str:
+    """Keep subject and body in a private temp file; when even that fails, show them."""
+    import tempfile
+
+    text = f"Subject: {new.subject}\n\n{new.body}\n"
+    try:
+        fd, name = tempfile.mkstemp(prefix="tokohelp-unsaved-", suffix=".txt")
+    except OSError:
+        return f"Your message was not saved anywhere; here it is:\n{text}"
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError:
+        os.unlink(name)
+        return f"Your message was not saved anywhere; here it is:\n{text}"
+    return f"Your message is saved in {name}"
 
 
 def offer_articles(env: Env, new: NewTicket, files: list[CheckedFile]) -> None:
@@ -367,6 +395,7 @@ def offer_articles(env: Env, new: NewTicket, files: list[CheckedFile]) -> None:
     try:
         answer = typer.confirm("File the ticket anyway?", default=True, err=True)
     except (typer.Abort, KeyboardInterrupt, EOFError):
+        env.stderr.write("\n")  # the prompt line has no newline yet
         keep_draft(new, files, "Not filed.")
     if not answer:
         keep_draft(new, files, "Not filed.")

@@ -85,13 +85,18 @@ def check_attachments(paths: list[Path], cfg: Config | None = None) -> list[Chec
 
 def create_ticket(new: NewTicket, files: list[CheckedFile], backend: Backend | None, *,
                   cfg: Config | None = None, store: Store | None = None) -> Created:
-    """Store the ticket as queued and, when there is a backend, send it right away."""
+    """Store the ticket as queued and, when there is a backend, send it right away.
+
+    The send settings are checked first: a config error must not leave a stored
+    ticket behind that the user would file a second time after fixing the config.
+    """
     store = store or open_store()
+    sender = _sender(store, backend, cfg or load_config()) if backend else None
     new.backend = backend.name if backend else new.backend
     ticket = store.create(new, files, "queued")
-    if backend is None:
+    if sender is None:
         return Created(ticket, store.path)
-    outcome = _sender(store, backend, cfg or load_config()).send(ticket.id)
+    outcome = sender.send(ticket.id)
     return Created(outcome.ticket or store.get(ticket.id), store.path, outcome)
 
 
@@ -186,6 +191,19 @@ def _sender(store: Store, backend: Backend, cfg: Config) -> Any:
     from tokohelp.tickets.sender import Sender, policy_from_config
 
     return Sender(store, backend, policy_from_config(cfg))
+
+
+def check_settings(cfg: Config) -> None:
+    """Validate every key outside ``[backends]``; a ConfigError names file, line and key."""
+    from tokohelp.config import check_configured_lang
+    from tokohelp.contacts import load_channels
+    from tokohelp.tickets.attachments import limits_from_config
+    from tokohelp.tickets.sender import policy_from_config
+
+    check_configured_lang(cfg)
+    limits_from_config(cfg)
+    policy_from_config(cfg)
+    load_channels(cfg)
 
 
 def check_backends(cfg: Config | None = None) -> list[BackendCheck]:

@@ -12,6 +12,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.errors import ConfigError, NotFoundError
+from tokohelp.logs import register_secret
 
 if TYPE_CHECKING:
     from tokohelp.config import Config
@@ -54,7 +55,9 @@ def load_backend(config: Config, name: str | None = None) -> Backend | None:
                             f"Add a [backends.{name}] table to {config.path} "
                             "or pick another with --backend.")
     key = f"backends.{name}"
-    table = config.get(key, kind=dict)
+    table = tables[name]  # not config.get(key): a quoted name may contain dots
+    if not isinstance(table, dict):
+        raise config.fail(key, f"expected a table, got {type(table).__name__}")
     kind = _check_table(config, key, table)
     return _build(config, name, kind, table)
 
@@ -130,6 +133,8 @@ def _web_settings(config: Config, key: str, table: dict[str, Any]) -> dict[str, 
 
 
 def _http_settings(config: Config, key: str, table: dict[str, Any]) -> dict[str, Any]:
+    from tokohelp.tickets.backends import web
+
     mode = table.get("attachments", "base64")
     if mode not in ("base64", "multipart"):
         raise config.fail(f"{key}.attachments", "must be 'base64' or 'multipart'")
@@ -137,6 +142,8 @@ def _http_settings(config: Config, key: str, table: dict[str, Any]) -> dict[str,
     for header, value in headers.items():
         if not isinstance(value, str) or not header.strip() or "\n" in value:
             raise config.fail(f"{key}.headers", f"header '{header}' needs a one-line text value")
+        if header.lower() in web.SECRET_HEADERS:  # e.g. X-Api-Key: masked like *_env secrets
+            register_secret(value)
     status_url = table.get("status_url")
     if status_url:
         status_url = _check_url(config, f"{key}.status_url", status_url,
@@ -193,6 +200,7 @@ def _env_secret(config: Config, key: str, variable: str) -> str:
         raise ConfigError(f"{config.where(key)}: key '{key}': environment variable "
                           f"{variable} is not set",
                           f"Export {variable} with the secret before running tokohelp.")
+    register_secret(value)
     return value
 
 
@@ -213,6 +221,7 @@ def _keyring_secret(config: Config, key: str, entry: str) -> str:
     if not value:
         raise config.fail(key, f"the keyring has no secret for service '{service}' "
                                f"and user '{user}'")
+    register_secret(value)
     return value
 
 

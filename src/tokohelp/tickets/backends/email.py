@@ -118,7 +118,7 @@ class EmailBackend(Backend):
 
         try:
             return action()
-        except (OSError, smtplib.SMTPException) as exc:
+        except (OSError, smtplib.SMTPException, UnicodeEncodeError) as exc:
             raise classify(self.label, exc, delivering=delivering) from None
 
 
@@ -129,6 +129,10 @@ def classify(label: str, exc: BaseException, *, delivering: bool) -> BackendErro
 
     if isinstance(exc, ssl.SSLError):
         return _tls_error(label, exc)
+    if isinstance(exc, UnicodeEncodeError):  # smtplib sends logins as ASCII only
+        return BackendError(f"{label}: the user name or password is not plain ASCII, which "
+                            "SMTP login cannot send", "Use an ASCII password (or an app "
+                            "password) for this account.", retryable=False)
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         return BackendError(f"{label}: the server does not offer STARTTLS",
                             "Use security = \"ssl\" or another server.", retryable=False)

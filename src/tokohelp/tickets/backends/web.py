@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import httpx
 
 MASK = "****"
-_SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key")
+SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key")
 
 
 def make_client(settings: dict[str, Any], **kwargs: Any) -> httpx.Client:
@@ -126,7 +126,8 @@ def raise_for_status(response: httpx.Response, label: str, *, creating: bool = F
 
 
 def server_message(response: httpx.Response) -> str:
-    """A short, printable reason from the server's error body (never our request)."""
+    """A short, printable reason from the server's error body; a secret it echoes is masked."""
+    from tokohelp.logs import redact
     from tokohelp.safe import strip_control
 
     try:
@@ -134,7 +135,7 @@ def server_message(response: httpx.Response) -> str:
     except ValueError:
         data = None
     text = (data.get("message") or data.get("error") or "") if isinstance(data, dict) else ""
-    text = strip_control(str(text)).strip().replace("\n", " ")[:200]
+    text = redact(strip_control(str(text))).strip().replace("\n", " ")[:200]
     return f": {text}" if text else ""
 
 
@@ -173,7 +174,7 @@ def json_body(response: httpx.Response, label: str) -> dict[str, Any]:
 
 def masked_headers(headers: dict[str, str]) -> dict[str, str]:
     """Headers as --dry-run shows them: credentials replaced by ``****``."""
-    return {k: (MASK if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
+    return {k: (MASK if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
 
 
 def read_attachment(path: Any) -> bytes:
