@@ -160,6 +160,17 @@ def test_attempt_cut_short_by_a_crash_is_treated_as_maybe_sent(store):
     assert again.ticket.attempts == 1
 
 
+def test_release_during_an_attempt_keeps_maybe_sent(store):
+    """Ctrl-C mid-request releases the claim; the next sender must look the ticket up first."""
+    ticket = store.create(NewTicket("s", "b"), [])
+    owner = new_owner()
+    store.claim(ticket.id, owner)
+    store.begin_attempt(ticket.id, owner, "desk")
+    store.release(ticket.id, owner, "queued")
+    again = store.claim(ticket.id, new_owner())
+    assert again is not None and again.maybe_sent
+
+
 def test_begin_attempt_without_the_claim_is_refused(store):
     ticket = store.create(NewTicket("s", "b"), [])
     store.claim(ticket.id, new_owner())

@@ -339,8 +339,13 @@ class Store:
                 " updated = ? WHERE id = ?", (ref.remote_id, ref.url, now_iso(), ticket_id))
 
     def release(self, ticket_id: int, owner: str, status: str | None = None) -> None:
-        """Give the claim back, optionally setting 'queued' or 'failed'."""
-        sets = "claimed_by = NULL, in_flight = 0" + (", status = ?" if status else "")
+        """Give the claim back, optionally setting 'queued' or 'failed'.
+
+        An attempt still in flight here was cut short without an outcome (Ctrl-C, an
+        unexpected error) after it may have reached the backend: keep that as ``maybe_sent``.
+        """
+        sets = ("claimed_by = NULL, maybe_sent = MAX(maybe_sent, in_flight), in_flight = 0"
+                + (", status = ?" if status else ""))
         self._owned_update(ticket_id, owner, sets, (status,) if status else ())
 
     def _owned_update(self, ticket_id: int, owner: str, sets: str, args: tuple) -> None:
