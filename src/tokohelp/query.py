@@ -13,13 +13,13 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tokohelp import search, textproc
+from tokohelp import textproc
 from tokohelp.search import WEIGHTS, Index
 
 SNIPPET_CHARS = 180
 MAX_CORRECTIONS = 3
 # Rare-word and all-words candidates added beside the champions, at most.
-MAX_EXTRA = 3000
+MAX_EXTRA = 300
 
 
 @dataclass
@@ -31,10 +31,10 @@ class Term:
     prefix: bool = False
     corrected: list[str] = field(default_factory=list)
 
-    def fts_terms(self) -> list[str]:
-        """The alternatives as quoted FTS5 terms (``*`` marks a prefix)."""
+    def fts_terms(self, skip: frozenset[str] = frozenset()) -> list[str]:
+        """The alternatives as quoted FTS5 terms (``*`` marks a prefix), minus ``skip``."""
         star = "*" if self.prefix else ""
-        return [f'"{alt}"{star}' for alt in sorted(self.alternatives)]
+        return [f'"{alt}"{star}' for alt in sorted(self.alternatives - skip)]
 
 
 @dataclass
@@ -44,10 +44,10 @@ class ParsedQuery:
     terms: list[Term]
     concepts: list[str]
 
-    def match_expression(self) -> str:
+    def match_expression(self, skip: frozenset[str] = frozenset()) -> str:
         """The FTS5 MATCH string: an OR of quoted terms (safe by construction)."""
-        parts = [fts for term in self.terms for fts in term.fts_terms()]
-        parts.extend(f'"{c}"' for c in sorted(set(self.concepts)))
+        parts = [fts for term in self.terms for fts in term.fts_terms(skip)]
+        parts.extend(f'"{c}"' for c in sorted(set(self.concepts) - skip))
         return " OR ".join(parts)
 
     def exact_terms(self) -> list[str]:
@@ -164,25 +164,27 @@ def run_search(index: Index, text: str, *, lang: str, category: str | None = Non
 
 def _best_per_slug(db: sqlite3.Connection, parsed: ParsedQuery, category: str | None,
                    limit: int) -> list[tuple[str, float]]:
-    candidates = _candidates(db, parsed)
-    best = _ranked(db, parsed.match_expression(), category, limit, candidates)
+    expression, candidates = _plan(db, parsed)
+    best = _ranked(db, expression, category, limit, candidates)
     if candidates is not None and len(best) < limit:
         best = _ranked(db, parsed.match_expression(), category, limit, None)
     return best
 
 
-def _candidates(db: sqlite3.Connection, parsed: ParsedQuery) -> list[int] | None:
-    """Documents worth scoring, or None to score every match (no frequent term involved).
+def _plan(db: sqlite3.Connection, parsed: ParsedQuery) -> tuple[str, list[int] | None]:
+    """What to score: every match, or (when a term is frequent) only good candidates.
 
-    Frequent terms bring their champions; rare and partial words bring all
-    their documents; documents with every query word come along too.
+    Frequent terms bring their champions; rare and partial words bring their
+    documents; a few documents with every query word come along too. Terms in
+    more than a third of all articles barely move BM25 and cost the most to
+    score, so they drop out of the scored expression (the rarest one stays).
     """
     terms = parsed.exact_terms()
     marks = ",".join("?" * len(terms))
-    counts = dict(db.execute(f"SELECT term, doc FROM vocab WHERE term IN ({marks})", terms))
-    frequent = [t for t in terms if counts.get(t, 0) > search.CHAMPIONS]
+    counts = dict(db.execute(f"SELECT term, docs FROM frequent WHERE term IN ({marks})", terms))
+    frequent = sorted(counts, key=counts.__getitem__)
     if not frequent:
-        return None
+        return parsed.match_expression(), None
     found = {r[0] for r in db.execute(
         f"SELECT docid FROM champions WHERE term IN ({','.join('?' * len(frequent))})", frequent)}
     rare = [f'"{t}"' for t in terms if t not in frequent]
@@ -191,7 +193,11 @@ def _candidates(db: sqlite3.Connection, parsed: ParsedQuery) -> list[int] | None
         if expression:
             found.update(r[0] for r in db.execute(
                 "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?", (expression, MAX_EXTRA)))
-    return sorted(found)
+    total = db.execute("SELECT MAX(id) FROM docs").fetchone()[0] or 0
+    common = [t for t in frequent if counts[t] * 3 > total]
+    if len(common) == len(terms):
+        common = common[1:]  # everything is common: score by the rarest term at least
+    return parsed.match_expression(frozenset(common)), sorted(found)
 
 
 def _ranked(db: sqlite3.Connection, expression: str, category: str | None, limit: int,

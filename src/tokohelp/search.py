@@ -43,6 +43,7 @@ CREATE VIRTUAL TABLE fts USING fts5(title, tags, summary, body, content='',
     tokenize="unicode61 remove_diacritics 0", prefix='2 3');
 CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, row);
 CREATE TABLE champions(term TEXT, docid INTEGER);
+CREATE TABLE frequent(term TEXT PRIMARY KEY, docs INTEGER) WITHOUT ROWID;
 """
 
 
@@ -325,8 +326,8 @@ def _store_champions(db: sqlite3.Connection) -> None:
     are a small part of each article) and they carry most of the weight.
     """
     weights = ", ".join(map(str, WEIGHTS))
-    frequent = [t for (t,) in db.execute("SELECT term FROM vocab WHERE doc > ?", (CHAMPIONS,))]
-    for term in frequent:
+    db.execute("INSERT INTO frequent SELECT term, doc FROM vocab WHERE doc > ?", (CHAMPIONS,))
+    for (term,) in db.execute("SELECT term FROM frequent").fetchall():
         rows = db.execute(
             f"SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, {weights}) LIMIT ?",
             (f'{{title tags summary}}: "{term}"', CHAMPIONS)).fetchall()
