@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.server_fixtures import (  # noqa: F401 - fixtures for every folder
+    desk_server,
+    fault_proxy,
+    rt_server,
+    smtp_server,
+    tls_cert,
+)
+
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch):

@@ -164,6 +164,19 @@ class RTServer:
 # -- the http backend contract -------------------------------------------------------------
 
 
+def json_reply(handler: BaseHTTPRequestHandler, status: int, data: Any,
+               headers: dict[str, str] | None = None) -> None:
+    """Answer an HTTP request with a JSON body."""
+    body = json.dumps(data).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 @dataclass
 class DeskState:
     """What the contract server holds; tests read it to count tickets."""
@@ -199,14 +212,7 @@ class DeskHandler(BaseHTTPRequestHandler):
         """Quiet: pytest shows failures, not access logs."""
 
     def _reply(self, status: int, data: dict[str, Any], headers: dict[str, str] | None = None):
-        body = json.dumps(data).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
+        json_reply(self, status, data, headers)
 
     def _authorised(self) -> bool:
         state = self.server.state

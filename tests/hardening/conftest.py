@@ -6,7 +6,6 @@ import tempfile
 
 import pytest
 
-from tests.backends.servers import DeskHTTPServer, RecordingHandler, free_port
 from tests.helpers import make_library
 
 
@@ -27,39 +26,6 @@ def temp_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(path))
     return path
 
-
-@pytest.fixture
-def desk_server():
-    """``desk_server(token)``: the documented http contract, started, stopped after."""
-    started: list[DeskHTTPServer] = []
-
-    def start(token: str | None = None) -> DeskHTTPServer:
-        server = DeskHTTPServer(token=token).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-
-
-@pytest.fixture
-def smtp_server():
-    """``smtp_server(**options)`` -> (controller, handler), plain SMTP on 127.0.0.1."""
-    from aiosmtpd.controller import Controller
-
-    started = []
-
-    def start(**options):
-        handler = RecordingHandler()
-        controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)
-        controller.start()
-        started.append(controller)
-        return controller, handler
-
-    yield start
-    for controller in started:
-        controller.stop()
 
 
 _BOOKKEEPING = ("test_every_subprocess_case_exists_and_ids_are_unique",

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.backends.builders import png_bytes
+from tests.backends.servers import json_reply
 from tests.hardening.tools import run
 from tokohelp.tickets.store import CheckedFile, NewTicket, Store, new_owner
 
@@ -151,12 +152,7 @@ class HostileDesk(BaseHTTPRequestHandler):
         """Quiet."""
 
     def _answer(self, code: int, data: dict) -> None:
-        raw = json.dumps(data).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+        json_reply(self, code, data)
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))

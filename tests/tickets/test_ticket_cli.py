@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from typer.testing import CliRunner
 
+from tests.backends.servers import json_reply
 from tests.helpers import make_library
 from tokohelp.cli import app
 from tokohelp.cli.output import Env
@@ -53,12 +54,7 @@ class Webhook:
                 """Quiet."""
 
             def _answer(self, code: int, data: dict) -> None:
-                raw = json.dumps(data).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                json_reply(self, code, data)
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))

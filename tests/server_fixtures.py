@@ -1,4 +1,4 @@
-"""Fixtures for the backend tests: real servers on 127.0.0.1, started by the tests.
+"""Server fixtures shared by every test folder: real servers on 127.0.0.1, started by tests.
 
 RT starts once per session (a copy of the installed database, its own site
 config); in CI (``CI=true``) a missing RT fails the run instead of skipping.
