@@ -43,6 +43,13 @@ class ParsedQuery:
 
     terms: list[Term]
     concepts: list[str]
+    _seen: dict[str, bool] = field(default_factory=dict, repr=False)
+
+    def highlights(self, word: str) -> bool:
+        """Whether a word of an article is one of the query's (cached: texts repeat words)."""
+        if word not in self._seen:
+            self._seen[word] = _matches(word, self.stems(), self.prefixes())
+        return self._seen[word]
 
     def match_expression(self, skip: frozenset[str] = frozenset()) -> str:
         """The FTS5 MATCH string: an OR of quoted terms (safe by construction)."""
@@ -166,7 +173,11 @@ def _best_per_slug(db: sqlite3.Connection, parsed: ParsedQuery, category: str | 
                    limit: int) -> list[tuple[str, float]]:
     expression, candidates = _plan(db, parsed)
     best = _ranked(db, expression, category, limit, candidates)
-    if candidates is not None and len(best) < limit:
+    if candidates is None or len(best) >= limit:
+        return best
+    # Too few: score the candidates by every term, and only then everything.
+    best = _ranked(db, parsed.match_expression(), category, limit, candidates)
+    if len(best) < limit:
         best = _ranked(db, parsed.match_expression(), category, limit, None)
     return best
 
@@ -254,12 +265,7 @@ def make_snippet(path: Path, parsed: ParsedQuery) -> tuple[str, list[tuple[int, 
     sentences = [s.strip() for s in re.split(r"(?<=[.!?:])\s+|\n+", _plain_body(path)) if s.strip()]
     if not sentences:
         return "", []
-    stems, prefixes = parsed.stems(), parsed.prefixes()
-
-    def count(sentence: str) -> int:
-        return sum(_matches(w, stems, prefixes) for w in _WORD.findall(sentence))
-
-    best = max(sentences, key=count)
+    hit = parsed.highlights
+    best = max(sentences, key=lambda sentence: sum(map(hit, _WORD.findall(sentence))))
     text = best if len(best) <= SNIPPET_CHARS else best[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
-    spans = [m.span() for m in _WORD.finditer(text) if _matches(m.group(), stems, prefixes)]
-    return text, spans
+    return text, [m.span() for m in _WORD.finditer(text) if hit(m.group())]
