@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.server_fixtures import (  # noqa: F401 - fixtures for every folder
+    desk_factory,
     desk_server,
     fault_proxy,
     rt_server,

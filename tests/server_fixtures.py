@@ -59,6 +59,21 @@ def desk_server():
 
 
 @pytest.fixture
+def desk_factory():
+    """``desk_factory(token)`` -> another started desk server, stopped after the test."""
+    started: list[DeskHTTPServer] = []
+
+    def start(token: str | None = None) -> DeskHTTPServer:
+        server = DeskHTTPServer(token=token).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
 def fault_proxy():
     """``fault_proxy(upstream_url, **options)`` -> a started FaultProxy, stopped after."""
     started: list[FaultProxy] = []

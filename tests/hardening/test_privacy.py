@@ -142,11 +142,11 @@ def refuse_everyone(server, session, envelope, mechanism, auth_data):
 
 
 @pytest.fixture
-def secret_setup(isolated_home, monkeypatch, echoing_desk, desk_server, smtp_server):
+def secret_setup(isolated_home, monkeypatch, echoing_desk, desk_factory, smtp_server):
     """Four backends, each with a planted secret and a way to fail."""
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
-    desk = desk_server(token="the-right-token")
+    desk = desk_factory(token="the-right-token")
     controller, _ = smtp_server(authenticator=refuse_everyone, auth_require_tls=False)
     config = isolated_home / "config" / "config.toml"
     config.parent.mkdir(parents=True)

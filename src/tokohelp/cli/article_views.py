@@ -65,7 +65,13 @@ def _highlighted(hit: Hit) -> Any:
 
 
 def show_hits(env: Env, result: SearchResult, lang: str) -> None:
-    """Numbered hits: title, slug and category, then a highlighted snippet."""
+    """Numbered hits: title, slug and category, then a highlighted snippet.
+
+    Piped output has no styles to show, so it is written as plain lines without
+    loading Rich at all: the most common command stays fast in scripts too.
+    """
+    if not env.stdout_isatty:
+        return _plain_hits(env, result, lang)
     for number, hit in enumerate(result.hits, start=1):
         note = f" [dim]({FALLBACK_NOTE[lang]})[/dim]" if hit.fallback else ""
         env.out.print(f"[bold]{number}. {safe(hit.title)}[/bold]{note}")
@@ -73,6 +79,16 @@ def show_hits(env: Env, result: SearchResult, lang: str) -> None:
         if hit.snippet:
             env.out.print("   ", _highlighted(hit), sep="")
     env.out.print(f"[dim]Read one: tokohelp show {safe(result.hits[0].slug)}[/dim]")
+
+
+def _plain_hits(env: Env, result: SearchResult, lang: str) -> None:
+    lines = []
+    for number, hit in enumerate(result.hits, start=1):
+        note = f" ({FALLBACK_NOTE[lang]})" if hit.fallback else ""
+        lines += [f"{number}. {hit.title}{note}", f"   {hit.slug} · {hit.category}"]
+        lines += [f"   {hit.snippet}"] if hit.snippet else []
+    lines.append(f"Read one: tokohelp show {result.hits[0].slug}")
+    env.stdout.write("".join(strip_control(line) + "\n" for line in lines))
 
 
 def show_no_match(env: Env, result: SearchResult, category_ids: list[str]) -> None:
