@@ -7,7 +7,9 @@ config); in CI (``CI=true``) a missing RT fails the run instead of skipping.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,13 +60,12 @@ def desk_server():
     server.stop()
 
 
-@pytest.fixture
-def desk_factory():
-    """``desk_factory(token)`` -> another started desk server, stopped after the test."""
-    started: list[DeskHTTPServer] = []
+def _starter(make: Callable[..., Any]) -> Iterator[Callable[..., Any]]:
+    """Yield ``start(*args, **kwargs)`` that starts servers made by ``make``; stop them after."""
+    started: list[Any] = []
 
-    def start(token: str | None = None) -> DeskHTTPServer:
-        server = DeskHTTPServer(token=token).start()
+    def start(*args: Any, **kwargs: Any) -> Any:
+        server = make(*args, **kwargs).start()
         started.append(server)
         return server
 
@@ -74,18 +75,15 @@ def desk_factory():
 
 
 @pytest.fixture
+def desk_factory():
+    """``desk_factory(token=...)`` -> another started desk server, stopped after the test."""
+    yield from _starter(DeskHTTPServer)
+
+
+@pytest.fixture
 def fault_proxy():
     """``fault_proxy(upstream_url, **options)`` -> a started FaultProxy, stopped after."""
-    started: list[FaultProxy] = []
-
-    def start(upstream: str, **options) -> FaultProxy:
-        proxy = FaultProxy(upstream, **options).start()
-        started.append(proxy)
-        return proxy
-
-    yield start
-    for proxy in started:
-        proxy.stop()
+    yield from _starter(FaultProxy)
 
 
 @pytest.fixture
