@@ -328,7 +328,7 @@ def import_profile(runs: int) -> tuple[list[ImportRow], float]:
 def build_stats(dirs: list[Path], runs: int) -> tuple[Stat, int, int]:
     """Full index build times (ms) from scratch; also the index size and problem count."""
     from tokohelp import config
-    from tokohelp.search import index_path, open_index
+    from tokohelp.index import index_path, open_index
 
     path = index_path(config.cache_dir(), dirs)
     stat, size, problems = Stat(), 0, 0
@@ -345,8 +345,8 @@ def build_stats(dirs: list[Path], runs: int) -> tuple[Stat, int, int]:
 def latency_stats(dirs: list[Path], rounds: int) -> tuple[Stat, Stat]:
     """In-process p50 and p95 (ms) of the query mix, one value per round."""
     from tokohelp import config
-    from tokohelp.query import run_search
-    from tokohelp.search import open_index
+    from tokohelp.index import open_index
+    from tokohelp.ranking import run_search
 
     index = open_index(dirs, config.cache_dir())
     mix = quality.load_queries()[::4]
@@ -382,7 +382,7 @@ def corpus_bytes(corpus: Path) -> int:
 def freshness_stat(dirs: list[Path], runs: int) -> Stat:
     """The "did anything change?" check exactly as ``open_index`` runs it, on a warm index."""
     from tokohelp import config
-    from tokohelp.search import is_fresh, open_index
+    from tokohelp.index import is_fresh, open_index
 
     index = open_index(dirs, config.cache_dir())
     stat = time_calls(lambda: is_fresh(index.db, dirs, index.path), runs)
@@ -392,7 +392,7 @@ def freshness_stat(dirs: list[Path], runs: int) -> Stat:
 
 def measure_scale(size: int, build_runs: int, mode: Mode, exe: str) -> ScaleResult:
     """Every scale figure for one corpus size."""
-    from tokohelp.search import signature
+    from tokohelp.index import signature
 
     log(f"{size} articles: preparing corpus")
     corpus, generated = prepare_corpus(size)
@@ -606,7 +606,7 @@ def render_imports(report: Report) -> list[str]:
 
 def freshness_note() -> list[str]:
     """How tokohelp decides the index is fresh, from the constants of the code measured."""
-    from tokohelp import search
+    from tokohelp import index as search
 
     files = getattr(search, "FULL_CHECK_FILES", None)
     seconds = getattr(search, "FULL_CHECK_SECONDS", None)

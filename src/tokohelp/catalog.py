@@ -13,8 +13,8 @@ from pathlib import Path
 from tokohelp import config
 from tokohelp.articles import Article, ArticleProblem, Category, load_categories, read_article
 from tokohelp.errors import BadInputError, NotFoundError
-from tokohelp.query import Hit, run_search
-from tokohelp.search import Index, open_index
+from tokohelp.index import Index, open_index
+from tokohelp.ranking import Hit, run_search
 
 
 @dataclass
@@ -129,7 +129,7 @@ def list_articles(lang: str, category: str | None = None,
     return sorted(items, key=lambda i: (order.get(i.category, 99), i.title.lower()))
 
 
-def show(slug: str, lang: str, index: Index | None = None) -> ShownArticle:
+def find_article(slug: str, lang: str, index: Index | None = None) -> ShownArticle:
     """The article ``slug`` in ``lang``, or in the other language, marked as fallback."""
     index = index or open_library_index()
     rows = dict(index.db.execute("SELECT lang, path FROM docs WHERE slug = ?", (slug,)))

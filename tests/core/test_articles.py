@@ -69,11 +69,11 @@ def test_bundled_categories_are_the_agreed_ids():
     data = tomllib.loads((bundled_articles_dir() / "categories.toml").read_text())
     assert [c["id"] for c in data["category"]] == [
         "account", "payment", "installment", "shipping", "orders", "refund", "balance",
-        "promo", "travel", "trademark", "shopping"]
+        "promo", "travel", "trademark", "shopping", "digital", "security", "seller"]
 
 
 def test_bundled_articles_name_known_channels():
-    allowed = {"phone", "email", "help-center", "resolution-center", "toped-bot", "live-chat",
-               "twitter", "instagram", "facebook"}
+    allowed = {"tokopedia-care", "phone", "email", "help-center", "resolution-center",
+               "toped-bot", "live-chat", "twitter", "instagram", "facebook"}
     for article in load_library([bundled_articles_dir()]).articles:
         assert article.channels and set(article.channels) <= allowed, article.path

@@ -11,8 +11,8 @@ from tests.helpers import make_library, tomllib, write_article
 from tokohelp import catalog
 from tokohelp.config import cache_dir
 from tokohelp.errors import BadInputError, NotFoundError
-from tokohelp.query import osa_distance
-from tokohelp.search import open_index
+from tokohelp.index import open_index
+from tokohelp.ranking import osa_distance
 
 EVAL = Path(__file__).parents[1] / "eval" / "queries.toml"
 
@@ -103,10 +103,10 @@ def test_no_match_suggests_titles(library):
 
 
 def test_show_falls_back_and_unknown_slug_suggests(library):
-    shown = catalog.show("parcel-late", "id")
+    shown = catalog.find_article("parcel-late", "id")
     assert shown.fallback and shown.article.lang == "en"
     with pytest.raises(NotFoundError, match="money-back"):
-        catalog.show("money-bak", "en")
+        catalog.find_article("money-bak", "en")
 
 
 def test_list_picks_reader_language(library):
@@ -132,7 +132,7 @@ def test_evaluation_set_top3_accuracy_at_least_90_percent():
 
 
 def test_large_library_uses_directory_check_then_periodic_full_check(library, monkeypatch):
-    from tokohelp import search
+    from tokohelp import index as search
 
     monkeypatch.setattr(search, "FULL_CHECK_FILES", 0)
     open_index([library], cache_dir()).close()
@@ -168,7 +168,7 @@ def test_unwritable_cache_is_a_storage_error(library, monkeypatch, tmp_path):
 
 def test_frequent_terms_score_only_champion_candidates(tmp_path, monkeypatch):
     """With a tiny champion limit every term is frequent; ranking must still be right."""
-    from tokohelp import search
+    from tokohelp import index as search
 
     monkeypatch.setattr(search, "CHAMPIONS", 1)
     root = make_library(tmp_path / "lib")
@@ -183,7 +183,7 @@ def test_frequent_terms_score_only_champion_candidates(tmp_path, monkeypatch):
 
 
 def test_parallel_build_gives_the_same_index(library, monkeypatch):
-    from tokohelp import search
+    from tokohelp import index as search
 
     serial = [(h.slug, h.score) for h in catalog.search("refund parcel", "en").hits]
     monkeypatch.setattr(search, "PARALLEL_FILES", 1)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from tokohelp.articles import parse_article
 from tokohelp.config import Config, load_config
 from tokohelp.errors import BadInputError, ConfigError, TokohelpError
-from tokohelp.query import parse_query
+from tokohelp.ranking import parse_query
 from tokohelp.safe import inert, strip_control
 
 front_matter = st.builds(

@@ -6,7 +6,7 @@ from typing import Any
 
 from tokohelp.catalog import ArticleItem, CategoryInfo, IndexInfo, SearchResult, ShownArticle
 from tokohelp.cli.output import Env, safe
-from tokohelp.query import Hit
+from tokohelp.ranking import Hit
 from tokohelp.safe import strip_control
 
 FALLBACK_NOTE = {"id": "tidak tersedia dalam bahasa Indonesia", "en": "not available in English"}

@@ -53,7 +53,7 @@ def show_cmd(
     from tokohelp.cli import article_views as views
     from tokohelp.cli.output import emit_json
 
-    shown = catalog.show(slug, current_lang())
+    shown = catalog.find_article(slug, current_lang())
     if json_out:
         return emit_json(env(), views.article_json(shown))
     views.show_article(env(), shown, raw)

@@ -12,7 +12,7 @@ from tokohelp.cli.output import Env, emit_json, safe
 from tokohelp.tickets.model import RemoteStatus, Ticket
 
 if TYPE_CHECKING:
-    from tokohelp.query import Hit
+    from tokohelp.ranking import Hit
     from tokohelp.tickets.sender import SendOutcome
     from tokohelp.tickets.service import Created, DryRun, RemoteView
 

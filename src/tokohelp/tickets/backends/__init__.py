@@ -119,7 +119,7 @@ def _build(config: Config, name: str, kind: str, table: dict[str, Any]) -> Backe
         settings["username"] = table.get("username")
         settings["auth"], secret = _rt_auth(config, key, table)
         return RTBackend(name, settings, secret)
-    from tokohelp.tickets.backends.http import HttpBackend
+    from tokohelp.tickets.backends.webhook import HttpBackend
 
     settings.update(_http_settings(config, key, table))
     secret = _secret(config, key, table, "token")
@@ -133,7 +133,7 @@ def _web_settings(config: Config, key: str, table: dict[str, Any]) -> dict[str, 
 
 
 def _http_settings(config: Config, key: str, table: dict[str, Any]) -> dict[str, Any]:
-    from tokohelp.tickets.backends import web
+    from tokohelp.tickets.backends import transport as web
 
     mode = table.get("attachments", "base64")
     if mode not in ("base64", "multipart"):

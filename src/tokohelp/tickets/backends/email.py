@@ -13,7 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.errors import BackendError
-from tokohelp.tickets.backends import web
+from tokohelp.tickets.backends import transport as web
 from tokohelp.tickets.backends.base import Backend
 from tokohelp.tickets.backends.rt import content
 from tokohelp.tickets.model import RemoteRef, Ticket

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tokohelp.tickets.backends import web
+from tokohelp.tickets.backends import transport as web
 from tokohelp.tickets.backends.base import Backend
 from tokohelp.tickets.model import RemoteRef, RemoteReply, RemoteStatus, Ticket
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tokohelp import textproc
-from tokohelp.search import WEIGHTS, Index
+from tokohelp.index import WEIGHTS, Index
 
 SNIPPET_CHARS = 180
 MAX_CORRECTIONS = 3
