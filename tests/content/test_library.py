@@ -77,7 +77,7 @@ def test_aliases_do_not_shadow_a_live_slug():
 def test_article_has_review_date_and_sources(path, meta, body):
     assert isinstance(meta.get("reviewed"), dt.date), f"{path}: 'reviewed' must be a TOML date"
     sources = meta.get("sources")
-    assert isinstance(sources, list) and sources, f"{path}: 'sources' must say where facts come from"
+    assert isinstance(sources, list) and sources, f"{path}: list 'sources'"
     for source in sources:
         url = source.get("url", "")
         assert url == "seed" or url.startswith("https://"), f"{path}: bad source url {url!r}"
