@@ -250,10 +250,11 @@ def test_show_ends_with_the_articles_channels_from_the_data():
     result = run("show", "contact-customer-service")
     assert result.exit_code == 0
     tail = result.stdout[result.stdout.index("Contact customer service"):]
-    names = ["Help Center", "Call center", "Toped Bot", "E-mail"]
+    names = ["Tokopedia Care", "Call center", "Help Center", "Email", "Resolution Center",
+             "Twitter"]
     positions = [tail.index(name) for name in names]
     assert positions == sorted(positions)
-    assert "Twitter" not in tail
+    assert "Toped Bot" not in tail and "Live chat" not in tail
     assert result.stdout.rstrip().splitlines()[-1].startswith("Steps for one: tokohelp contact")
 
 
@@ -266,7 +267,8 @@ def test_show_uses_overridden_channel_data_not_copied_text():
 def test_show_raw_and_json_have_no_channel_list():
     assert "Contact customer service" not in run("show", "contact-customer-service", "--raw").stdout
     shown = run_json("show", "contact-customer-service")
-    assert shown["channels"] == ["help-center", "phone", "toped-bot", "email"]
+    assert shown["channels"] == ["tokopedia-care", "phone", "help-center", "email",
+                                 "resolution-center", "twitter"]
 
 
 def test_show_in_indonesian_names_channels_in_indonesian():
