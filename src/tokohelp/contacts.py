@@ -347,22 +347,21 @@ REASONS = {
     "best": {"en": "Suited to {category} questions.", "id": "Cocok untuk urusan {category}."},
     "general": {"en": "Takes any Tokopedia question.",
                 "id": "Melayani semua pertanyaan seputar Tokopedia."},
-    "tier": {"en": "For {tier} members and above, as the seed article (about 2020) describes.",
-             "id": "Untuk anggota {tier} ke atas, menurut artikel sumber (sekitar 2020)."},
-    "chat_instead": {
-        "en": "{gated}: for {tier} members and above, as the seed article (about 2020) "
-              "describes. Chat is open to every member through {chat}: "
-              "tokohelp contact --channel {chat_id}",
-        "id": "{gated}: untuk anggota {tier} ke atas, menurut artikel sumber (sekitar 2020). "
-              "Chat tetap terbuka untuk semua anggota lewat {chat}: "
-              "tokohelp contact --channel {chat_id}",
-    },
-    "other_channels": {
-        "en": "{gated}: for {tier} members and above, as the seed article (about 2020) "
-              "describes; the channels above are open to you.",
-        "id": "{gated}: untuk anggota {tier} ke atas, menurut artikel sumber (sekitar 2020); "
-              "jalur di atas terbuka untuk kamu.",
-    },
+    "tier": {"en": "For {tier} members and above.", "id": "Untuk anggota {tier} ke atas."},
+    "seed_tier": {"en": "For {tier} members and above, as the seed article (about 2020) describes.",
+                  "id": "Untuk anggota {tier} ke atas, menurut artikel sumber (sekitar 2020)."},
+    "gated": {"en": "{gated}: for {tier} members and above.",
+              "id": "{gated}: untuk anggota {tier} ke atas."},
+    "seed_gated": {"en": "{gated}: for {tier} members and above, as the seed article (about 2020) "
+                         "describes.",
+                   "id": "{gated}: untuk anggota {tier} ke atas, menurut artikel sumber "
+                         "(sekitar 2020)."},
+    "chat_open": {"en": "Chat is open to every member through {chat}: "
+                        "tokohelp contact --channel {chat_id}",
+                  "id": "Chat tetap terbuka untuk semua anggota lewat {chat}: "
+                        "tokohelp contact --channel {chat_id}"},
+    "others_open": {"en": "The channels above are open to you.",
+                    "id": "Jalur di atas terbuka untuk kamu."},
 }
 
 
@@ -436,7 +435,8 @@ def _reason(channel: Channel, action: str, advice: Advice, lang: str) -> str:
               "tier": (channel.min_tier or "").capitalize()}
     parts = [pick(REASONS[action], lang).format(**fields)]
     if channel.min_tier and advice.tier is None:
-        parts.append(pick(REASONS["tier"], lang).format(**fields))
+        rule = "seed_tier" if channel.source == "seed" else "tier"
+        parts.append(pick(REASONS[rule], lang).format(**fields))
     response = pick(channel.response, lang) if action != "wait" else ""
     if response:
         parts.append(response + ".")
@@ -480,14 +480,25 @@ def _gated_note(advice: Advice, lang: str) -> str:
     """For a member below a tier gate: which chat is open to them, never "chat is closed"."""
     if not advice.not_eligible:
         return ""
-    gated = advice.not_eligible
-    fields = {"gated": ", ".join(pick(c.name, lang) for c in gated),
-              "tier": min((c.min_tier or "gold" for c in gated), key=TIERS.index).capitalize()}
+    parts = [_gate_sentence([c for c in advice.not_eligible if c.source == "seed"], "seed_gated",
+                            lang),
+             _gate_sentence([c for c in advice.not_eligible if c.source != "seed"], "gated", lang)]
     chat = open_chat([r.channel for r in advice.picks], advice.tier)
     if chat is None:
-        return pick(REASONS["other_channels"], lang).format(**fields)
-    return pick(REASONS["chat_instead"], lang).format(
-        chat=pick(chat.name, lang), chat_id=chat.id, **fields)
+        parts.append(pick(REASONS["others_open"], lang))
+    else:
+        parts.append(pick(REASONS["chat_open"], lang).format(chat=pick(chat.name, lang),
+                                                             chat_id=chat.id))
+    return " ".join(part for part in parts if part)
+
+
+def _gate_sentence(gated: list[Channel], key: str, lang: str) -> str:
+    """One sentence naming channels closed to the member's tier and the lowest tier they need."""
+    if not gated:
+        return ""
+    lowest = min((c.min_tier or TIERS[0] for c in gated), key=TIERS.index)
+    return pick(REASONS[key], lang).format(gated=", ".join(pick(c.name, lang) for c in gated),
+                                           tier=lowest.capitalize())
 
 
 # --- opening ----------------------------------------------------------------

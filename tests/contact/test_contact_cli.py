@@ -138,6 +138,15 @@ def test_option_misuse_is_a_usage_error(args):
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
+def test_gated_user_channel_card_warns_without_the_seed_date():
+    write_config('[channels.vip-desk]\nname = "VIP desk"\nkind = "chat"\naddress = "Floor 9"\n'
+                 'min_tier = "diamond"\n')
+    result = run("contact", "-C", "vip-desk", "--tier", "platinum")
+    assert result.exit_code == 0
+    assert "'vip-desk' is for Diamond members and above" in result.stderr
+    assert "2020" not in result.stderr and "--channel tokopedia-care" in result.stderr
+
+
 def test_for_json_ranks_channels_with_reasons():
     recs = run_json("contact", "--for", "promo", "--tier", "gold")
     assert [r["rank"] for r in recs] == list(range(1, len(recs) + 1))

@@ -126,6 +126,17 @@ def test_without_an_open_chat_the_note_names_the_other_channels():
     assert "closed" not in advice.note.lower()
 
 
+def test_a_users_own_gated_channel_is_not_blamed_on_the_seed():
+    write_config('[channels.vip-desk]\nname = "VIP desk"\nkind = "chat"\naddress = "Floor 9"\n'
+                 'min_tier = "platinum"\n')
+    advice = contacts.recommend("refund", "gold")
+    assert advice.note.startswith("VIP desk: for Platinum members and above.")
+    assert "2020" not in advice.note and "tokopedia-care" in advice.note
+    unknown = contacts.recommend("refund")
+    vip = next(r for r in unknown.picks if r.channel.id == "vip-desk")
+    assert "Platinum members and above" in vip.reason and "2020" not in vip.reason
+
+
 def test_recommend_names_the_tier_limit_when_tier_unknown():
     advice = contacts.recommend("account")
     live = next(r for r in advice.picks if r.channel.id == "live-chat")

@@ -123,8 +123,12 @@ def _warn_gated(channel: Channel, tier: str | None) -> None:
     from tokohelp.i18n import _
 
     chat = contacts.open_chat(contacts.load_channels(), tier)
-    gate = _("'{channel}' is described (about 2020) as for {tier} members and above.").format(
-        channel=channel.id, tier=(channel.min_tier or "").capitalize())
+    needed = (channel.min_tier or "").capitalize()
+    if channel.source == "seed":
+        gate = _("'{channel}' is described (about 2020) as for {tier} members and above.")
+    else:
+        gate = _("'{channel}' is for {tier} members and above.")
+    gate = gate.format(channel=channel.id, tier=needed)
     if chat is not None:
         gate += " " + _("Chat open to every member: tokohelp contact --channel {chat}").format(
             chat=chat.id)
