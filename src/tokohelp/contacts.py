@@ -4,6 +4,10 @@ The channels are data (``data/channels.toml``, read only when asked for) that a
 user's config file can extend or override with ``[channels.<id>]`` tables.
 This module loads and validates them, answers "which channel for this
 problem?" and builds the link to open; it knows nothing of the terminal.
+
+Chat is open to every member through Tokopedia Care.  The Gold gating of Toped
+Bot and live chat comes from the seed article (about 2020); a member below it
+is pointed at Tokopedia Care chat instead of being told that chat is closed.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 from tokohelp.config import LANGS, Config, load_config
 from tokohelp.errors import ConfigError, NotFoundError, UsageError
 
-TIERS = ("silver", "gold", "platinum")
+TIERS = ("silver", "gold", "platinum", "diamond")
 PLATFORMS = ("desktop", "mobile", "android", "ios")
 KINDS = ("phone", "email", "web", "chat", "social")
 DATA_FILE = Path(__file__).parent / "data" / "channels.toml"
@@ -64,6 +68,7 @@ class Channel:
     source: str = "config"
     seed_ref: str = ""
     added: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
     overridden: list[str] = field(default_factory=list)
 
     def eligible(self, tier: str | None) -> bool:
@@ -165,6 +170,13 @@ def _url(value: Any) -> str:
     return url
 
 
+def _urls(value: Any) -> list[str]:
+    """Provenance pages: a list of web addresses (a channel not taken from the seed)."""
+    if not isinstance(value, list):
+        raise ValueError("expected a list of http:// or https:// addresses")
+    return [_url(item) for item in value]
+
+
 def _days(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ValueError("expected a whole number of days, 0 or more")
@@ -183,6 +195,7 @@ FIELDS: dict[str, Callable[[Any], Any]] = {
     "how": _how, "min_tier": _one_of(TIERS), "only_for": _strings, "best_for": _strings,
     "escalate_after_days": _days, "priority": _priority, "subject": _text,
     "source": _one_of(("seed", "added", "config")), "seed_ref": _string, "added": _strings,
+    "sources": _urls,
 }
 REQUIRED = ("name", "kind", "address")
 
@@ -334,7 +347,21 @@ REASONS = {
     "best": {"en": "Suited to {category} questions.", "id": "Cocok untuk urusan {category}."},
     "general": {"en": "Takes any Tokopedia question.",
                 "id": "Melayani semua pertanyaan seputar Tokopedia."},
-    "tier": {"en": "Only for {tier} members and up.", "id": "Hanya untuk anggota {tier} ke atas."},
+    "tier": {"en": "For {tier} members and above.", "id": "Untuk anggota {tier} ke atas."},
+    "seed_tier": {"en": "For {tier} members and above, as the seed article (about 2020) describes.",
+                  "id": "Untuk anggota {tier} ke atas, menurut artikel sumber (sekitar 2020)."},
+    "gated": {"en": "{gated}: for {tier} members and above.",
+              "id": "{gated}: untuk anggota {tier} ke atas."},
+    "seed_gated": {"en": "{gated}: for {tier} members and above, as the seed article (about 2020) "
+                         "describes.",
+                   "id": "{gated}: untuk anggota {tier} ke atas, menurut artikel sumber "
+                         "(sekitar 2020)."},
+    "chat_open": {"en": "Chat is open to every member through {chat}: "
+                        "tokohelp contact --channel {chat_id}",
+                  "id": "Chat tetap terbuka untuk semua anggota lewat {chat}: "
+                        "tokohelp contact --channel {chat_id}"},
+    "others_open": {"en": "The channels above are open to you.",
+                    "id": "Jalur di atas terbuka untuk kamu."},
 }
 
 
@@ -359,6 +386,7 @@ class Advice:
     waited_days: int | None
     picks: list[Recommendation]
     not_eligible: list[Channel]
+    note: str = ""
 
 
 def topic_category(topic: str, lang: str) -> tuple[str | None, str | None]:
@@ -407,7 +435,8 @@ def _reason(channel: Channel, action: str, advice: Advice, lang: str) -> str:
               "tier": (channel.min_tier or "").capitalize()}
     parts = [pick(REASONS[action], lang).format(**fields)]
     if channel.min_tier and advice.tier is None:
-        parts.append(pick(REASONS["tier"], lang).format(**fields))
+        rule = "seed_tier" if channel.source == "seed" else "tier"
+        parts.append(pick(REASONS[rule], lang).format(**fields))
     response = pick(channel.response, lang) if action != "wait" else ""
     if response:
         parts.append(response + ".")
@@ -437,7 +466,39 @@ def recommend(topic: str | None, tier: str | None = None, *, waited_days: int | 
     fitting.sort(key=lambda item: item[:2])
     advice.picks = [Recommendation(rank, ch, act, _reason(ch, act, advice, lang))
                     for rank, (_, _, act, ch) in enumerate(fitting, start=1)]
+    advice.note = _gated_note(advice, lang)
     return advice
+
+
+def open_chat(channels: list[Channel], tier: str | None) -> Channel | None:
+    """The chat channel a member of ``tier`` may use, best first (Tokopedia Care)."""
+    chats = [c for c in channels if c.kind == "chat" and c.eligible(tier) and not c.only_for]
+    return min(chats, key=lambda c: c.priority, default=None)
+
+
+def _gated_note(advice: Advice, lang: str) -> str:
+    """For a member below a tier gate: which chat is open to them, never "chat is closed"."""
+    if not advice.not_eligible:
+        return ""
+    parts = [_gate_sentence([c for c in advice.not_eligible if c.source == "seed"], "seed_gated",
+                            lang),
+             _gate_sentence([c for c in advice.not_eligible if c.source != "seed"], "gated", lang)]
+    chat = open_chat([r.channel for r in advice.picks], advice.tier)
+    if chat is None:
+        parts.append(pick(REASONS["others_open"], lang))
+    else:
+        parts.append(pick(REASONS["chat_open"], lang).format(chat=pick(chat.name, lang),
+                                                             chat_id=chat.id))
+    return " ".join(part for part in parts if part)
+
+
+def _gate_sentence(gated: list[Channel], key: str, lang: str) -> str:
+    """One sentence naming channels closed to the member's tier and the lowest tier they need."""
+    if not gated:
+        return ""
+    lowest = min((c.min_tier or TIERS[0] for c in gated), key=TIERS.index)
+    return pick(REASONS[key], lang).format(gated=", ".join(pick(c.name, lang) for c in gated),
+                                           tier=lowest.capitalize())
 
 
 # --- opening ----------------------------------------------------------------

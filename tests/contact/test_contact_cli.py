@@ -14,10 +14,10 @@ from tokohelp.cli import app
 from tokohelp.config import config_path
 
 runner = CliRunner()
-IDS = ["phone", "email", "help-center", "resolution-center", "toped-bot", "live-chat",
-       "twitter", "instagram", "facebook"]
+IDS = ["tokopedia-care", "phone", "email", "help-center", "resolution-center", "toped-bot",
+       "live-chat", "twitter", "instagram", "facebook"]
 CHANNEL_KEYS = {"id", "name", "names", "kind", "address", "also", "url", "hours", "who", "tiers",
-                "response", "notes", "source", "seed_ref", "added", "overridden"}
+                "response", "notes", "source", "seed_ref", "added", "sources", "overridden"}
 
 
 def run(*args: str):
@@ -41,16 +41,20 @@ def test_table_lists_every_channel_with_how_hours_who():
     result = run("contact")
     assert result.exit_code == 0
     for text in ("how to reach it", "hours", "who", "(021) 80647333", "@TokopediaCare",
-                 "24 hours", "Gold or Platinum"):
+                 "24 hours", "Gold members and", "2020", "Tokopedia Care"):
         assert text in result.stdout
     assert all(cid in result.stdout for cid in IDS)
+    assert "Gold or Platinum" not in result.stdout
 
 
 def test_table_json_is_an_array_of_channel_objects():
     channels = run_json("contact")
     assert [c["id"] for c in channels] == IDS
     assert all(set(c) == CHANNEL_KEYS for c in channels)
-    phone = channels[0]
+    care = channels[0]
+    assert (care["kind"], care["source"], care["seed_ref"]) == ("chat", "added", "")
+    assert care["tiers"] == ["silver", "gold", "platinum", "diamond"] and care["sources"]
+    phone = channels[1]
     assert (phone["kind"], phone["address"], phone["hours"], phone["who"]) == (
         "phone", "(021) 80647333", "24 hours", "Everyone")
     assert phone["source"] == "seed" and phone["also"] == ["(021) 53691015"]
@@ -59,6 +63,8 @@ def test_table_json_is_an_array_of_channel_objects():
 def test_tier_filters_the_table():
     assert "live-chat" not in [c["id"] for c in run_json("contact", "--tier", "silver")]
     assert "live-chat" in [c["id"] for c in run_json("contact", "--tier", "platinum")]
+    assert "live-chat" in [c["id"] for c in run_json("contact", "--tier", "diamond")]
+    assert "tokopedia-care" in [c["id"] for c in run_json("contact", "--tier", "silver")]
 
 
 def test_channel_card_json_is_one_object_with_steps():
@@ -75,6 +81,22 @@ def test_channel_card_rich_view_has_steps_and_provenance():
     assert result.exit_code == 0
     assert "Steps" in result.stdout and "contact@tokopedia.com" in result.stdout
     assert "source: seed" in result.stdout
+
+
+def test_tokopedia_care_card_names_its_sources_and_per_platform_steps():
+    card = run_json("contact", "-C", "tokopedia-care", "--platform", "android")
+    assert any("Lanjut Chat" in step for step in card["steps"][0]["steps"])
+    assert all(url.startswith("https://") for url in card["sources"])
+    shown = run("contact", "-C", "tokopedia-care").stdout
+    assert "source: added" in shown and "seller.tokopedia.com" in shown
+
+
+def test_gated_card_for_silver_points_to_tokopedia_care():
+    result = run("contact", "-C", "live-chat", "--tier", "silver")
+    assert result.exit_code == 0
+    assert "about 2020" in result.stderr
+    assert "tokohelp contact --channel tokopedia-care" in result.stderr
+    assert "not open" not in result.stderr
 
 
 @pytest.mark.parametrize("platform", ["desktop", "android", "ios"])
@@ -116,18 +138,31 @@ def test_option_misuse_is_a_usage_error(args):
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
+def test_gated_user_channel_card_warns_without_the_seed_date():
+    write_config('[channels.vip-desk]\nname = "VIP desk"\nkind = "chat"\naddress = "Floor 9"\n'
+                 'min_tier = "diamond"\n')
+    result = run("contact", "-C", "vip-desk", "--tier", "platinum")
+    assert result.exit_code == 0
+    assert "'vip-desk' is for Diamond members and above" in result.stderr
+    assert "2020" not in result.stderr and "--channel tokopedia-care" in result.stderr
+
+
 def test_for_json_ranks_channels_with_reasons():
     recs = run_json("contact", "--for", "promo", "--tier", "gold")
     assert [r["rank"] for r in recs] == list(range(1, len(recs) + 1))
     assert all({"rank", "id", "reason", "action"} <= set(r) and r["reason"] for r in recs)
-    assert recs[0]["id"] == "toped-bot"
+    assert [r["id"] for r in recs[:2]] == ["tokopedia-care", "toped-bot"]
 
 
-def test_silver_is_not_sent_to_live_chat_or_toped_bot():
+def test_silver_is_offered_tokopedia_care_chat_not_told_chat_is_closed():
     recs = run_json("contact", "--for", "membership tier", "--tier", "silver")
     assert recs and not {"live-chat", "toped-bot"} & {r["id"] for r in recs}
+    assert (recs[0]["id"], recs[0]["kind"]) == ("tokopedia-care", "chat")
     result = run("contact", "--for", "membership", "--tier", "silver")
-    assert "Not open to silver members" in result.stderr
+    assert result.exit_code == 0
+    assert "Not open" not in result.stderr and "closed" not in result.stderr
+    assert "tokohelp contact --channel tokopedia-care" in result.stderr
+    assert result.stdout.lstrip().startswith("1. Tokopedia Care")
 
 
 def test_three_day_rule_free_text_without_quotes():
@@ -160,7 +195,9 @@ def recording_opener(tmp_path: Path, monkeypatch) -> Path:
     (["-C", "email", "--for", "refund late"],
      "mailto:contact@tokopedia.com?subject=refund%20late"),
     (["-C", "twitter"], "https://twitter.com/TokopediaCare"),
-    (["--for", "orders", "--waited-days", "5"], "https://www.tokopedia.com/"),
+    (["--for", "orders", "--waited-days", "5"],
+     "https://m.tokopedia.com/resolution-center/inbox/buyer"),
+    (["--for", "promo", "--tier", "silver"], "https://www.tokopedia.com/help"),
 ])
 def test_open_hands_the_link_to_the_opener(tmp_path, monkeypatch, args, link):
     record = recording_opener(tmp_path, monkeypatch)
@@ -184,7 +221,7 @@ def test_open_without_opener_prints_the_link(monkeypatch):
     result = run("contact", "-C", "email", "--open")
     assert result.exit_code == 0
     assert result.stdout == (
-        "mailto:contact@tokopedia.com?subject=Question%20for%20customer%20service\n")
+        "mailto:contact@tokopedia.com?subject=Question%20for%20Tokopedia%20support\n")
     assert "Not opened" in result.stderr
 
 
@@ -193,7 +230,8 @@ def test_config_override_and_new_channel_show_up():
                  '[channels.company-desk]\nname = { en = "Company desk", id = "Meja kantor" }\n'
                  'kind = "web"\naddress = "Floor 3"\nurl = "https://desk.example.com/"\n')
     channels = run_json("contact")
-    assert channels[0]["address"] == "(021) 5550100" and channels[0]["overridden"] == ["address"]
+    phone = next(c for c in channels if c["id"] == "phone")
+    assert phone["address"] == "(021) 5550100" and phone["overridden"] == ["address"]
     assert channels[-1]["id"] == "company-desk" and channels[-1]["source"] == "config"
     assert "Company desk" in run("contact").stdout
 
@@ -221,10 +259,11 @@ def test_show_ends_with_the_articles_channels_from_the_data():
     result = run("show", "contact-customer-service")
     assert result.exit_code == 0
     tail = result.stdout[result.stdout.index("Contact customer service"):]
-    names = ["Help Center", "Call center", "Toped Bot", "E-mail"]
+    names = ["Tokopedia Care", "Call center", "Help Center", "Email", "Resolution Center",
+             "Twitter"]
     positions = [tail.index(name) for name in names]
     assert positions == sorted(positions)
-    assert "Twitter" not in tail
+    assert "Toped Bot" not in tail and "Live chat" not in tail
     assert result.stdout.rstrip().splitlines()[-1].startswith("Steps for one: tokohelp contact")
 
 
@@ -237,7 +276,8 @@ def test_show_uses_overridden_channel_data_not_copied_text():
 def test_show_raw_and_json_have_no_channel_list():
     assert "Contact customer service" not in run("show", "contact-customer-service", "--raw").stdout
     shown = run_json("show", "contact-customer-service")
-    assert shown["channels"] == ["help-center", "phone", "toped-bot", "email"]
+    assert shown["channels"] == ["tokopedia-care", "phone", "help-center", "email",
+                                 "resolution-center", "twitter"]
 
 
 def test_show_in_indonesian_names_channels_in_indonesian():

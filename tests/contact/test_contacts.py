@@ -13,8 +13,9 @@ from tokohelp import contacts
 from tokohelp.config import config_path
 from tokohelp.errors import ConfigError, NotFoundError, UsageError
 
-IDS = ["phone", "email", "help-center", "resolution-center", "toped-bot", "live-chat",
-       "twitter", "instagram", "facebook"]
+IDS = ["tokopedia-care", "phone", "email", "help-center", "resolution-center", "toped-bot",
+       "live-chat", "twitter", "instagram", "facebook"]
+GATED = ("toped-bot", "live-chat")
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "000_e5a6d461ede70097.txt"
 
 
@@ -29,13 +30,18 @@ def ids(channels) -> list[str]:
     return [c.id for c in channels]
 
 
-def test_bundled_channels_are_the_nine_in_order():
+def test_bundled_channels_are_the_ten_in_order():
     assert ids(contacts.load_channels()) == IDS
 
 
 def test_every_bundled_channel_says_where_its_facts_come_from():
     for channel in contacts.load_channels():
-        assert channel.source == "seed" and channel.seed_ref, channel.id
+        assert channel.source in ("seed", "added"), channel.id
+        if channel.source == "seed":
+            assert channel.seed_ref, channel.id
+        else:
+            assert channel.sources and not channel.seed_ref, channel.id
+        assert all(url.startswith("https://") for url in channel.sources), channel.id
         assert set(channel.added) <= set(contacts.FIELDS), channel.id
         assert channel.how and all(s.steps.get("en") and s.steps.get("id") for s in channel.how)
         assert set(channel.name) == {"id", "en"}
@@ -45,6 +51,8 @@ def test_every_bundled_channel_says_where_its_facts_come_from():
 def test_seed_sections_and_addresses_are_in_the_seed_article():
     seed = SEED.read_text(encoding="utf-8")
     for channel in contacts.load_channels():
+        if channel.source != "seed":
+            continue
         for section in channel.seed_ref.split(";"):
             assert section.strip() in seed, (channel.id, section)
         if channel.kind in ("phone", "email", "social"):
@@ -54,15 +62,34 @@ def test_seed_sections_and_addresses_are_in_the_seed_article():
             assert channel.url.split("://", 1)[1] in seed, channel.id
 
 
-def test_tiers_silver_is_kept_from_bot_and_live_chat():
+def test_seed_gating_is_gold_and_above_and_marked_as_about_2020():
     channels = {c.id: c for c in contacts.load_channels()}
-    for gated in ("toped-bot", "live-chat"):
+    for gated in GATED:
         assert not channels[gated].eligible("silver")
-        assert channels[gated].eligible("gold") and channels[gated].eligible("platinum")
-        assert channels[gated].tiers() == ["gold", "platinum"]
+        assert channels[gated].tiers() == ["gold", "platinum", "diamond"]
+        assert "2020" in channels[gated].who["en"] and "2020" in channels[gated].who["id"]
+        assert "Platinum" not in channels[gated].who["en"]
     assert channels["phone"].tiers() == list(contacts.TIERS)
     assert "live-chat" not in ids(contacts.list_channels("silver"))
-    assert "live-chat" in ids(contacts.list_channels("gold"))
+    assert "live-chat" in ids(contacts.list_channels("diamond"))
+
+
+def test_tokopedia_care_is_chat_open_to_every_tier():
+    care = contacts.get_channel("tokopedia-care", contacts.load_channels())
+    assert care.kind == "chat" and care.tiers() == list(contacts.TIERS)
+    assert {p for s in care.how for p in s.platforms} == set(contacts.PLATFORMS)
+    for tier in contacts.TIERS:
+        assert contacts.open_chat(contacts.load_channels(), tier).id == "tokopedia-care"
+
+
+@pytest.mark.parametrize("topic", ["account", "payment", "promo", "refund", "seller",
+                                   "qqqqzzzz xxyyww", None])
+@pytest.mark.parametrize("tier", [*contacts.TIERS, None])
+def test_tokopedia_care_comes_first_for_most_problems(topic, tier):
+    advice = contacts.recommend(topic, tier, waited_days=None if topic else 0)
+    expected = "resolution-center" if topic is None else "tokopedia-care"
+    assert advice.picks[0].channel.id == expected
+    assert "tokopedia-care" in [r.channel.id for r in advice.picks]
 
 
 def test_unknown_tier_is_a_usage_error():
@@ -70,18 +97,50 @@ def test_unknown_tier_is_a_usage_error():
         contacts.list_channels("bronze")
 
 
-def test_recommend_never_sends_silver_to_live_chat_or_bot():
+def test_silver_gets_tokopedia_care_chat_not_a_closed_door():
     advice = contacts.recommend("account", "silver")
     picked = [r.channel.id for r in advice.picks]
+    assert picked[0] == "tokopedia-care" and advice.picks[0].channel.kind == "chat"
     assert "live-chat" not in picked and "toped-bot" not in picked
-    assert {"live-chat", "toped-bot"} == set(ids(advice.not_eligible))
+    assert set(GATED) == set(ids(advice.not_eligible))
     assert [r.rank for r in advice.picks] == list(range(1, len(picked) + 1))
+    assert "tokohelp contact --channel tokopedia-care" in advice.note
+    assert "about 2020" in advice.note and "Gold members and above" in advice.note
+    assert "not open" not in advice.note.lower() and "closed" not in advice.note.lower()
+
+
+def test_note_in_indonesian_points_to_tokopedia_care():
+    note = contacts.recommend("refund", "silver", lang="id").note
+    assert "Tokopedia Care" in note and "sekitar 2020" in note and "Gold ke atas" in note
+
+
+def test_no_note_when_the_tier_may_use_every_channel():
+    for tier in ("gold", "platinum", "diamond", None):
+        assert contacts.recommend("refund", tier).note == ""
+
+
+def test_without_an_open_chat_the_note_names_the_other_channels():
+    write_config('[channels.tokopedia-care]\nkind = "web"\n')
+    advice = contacts.recommend("account", "silver")
+    assert "channels above are open to you" in advice.note
+    assert "closed" not in advice.note.lower()
+
+
+def test_a_users_own_gated_channel_is_not_blamed_on_the_seed():
+    write_config('[channels.vip-desk]\nname = "VIP desk"\nkind = "chat"\naddress = "Floor 9"\n'
+                 'min_tier = "platinum"\n')
+    advice = contacts.recommend("refund", "gold")
+    assert advice.note.startswith("VIP desk: for Platinum members and above.")
+    assert "2020" not in advice.note and "tokopedia-care" in advice.note
+    unknown = contacts.recommend("refund")
+    vip = next(r for r in unknown.picks if r.channel.id == "vip-desk")
+    assert "Platinum members and above" in vip.reason and "2020" not in vip.reason
 
 
 def test_recommend_names_the_tier_limit_when_tier_unknown():
     advice = contacts.recommend("account")
     live = next(r for r in advice.picks if r.channel.id == "live-chat")
-    assert "Gold" in live.reason
+    assert "Gold members and above" in live.reason and "about 2020" in live.reason
 
 
 @pytest.mark.parametrize("days", [3, 4, 30])
@@ -120,22 +179,24 @@ def test_user_channel_only_for_a_category_is_offered_only_there():
         assert "refund-desk" not in [r.channel.id for r in picks]
 
 
-def test_bot_comes_first_for_promo_when_gold():
-    top = contacts.recommend("promo", "gold").picks[0]
-    assert (top.channel.id, top.action) == ("toped-bot", "best")
+def test_promo_for_gold_is_tokopedia_care_then_the_bot():
+    picks = contacts.recommend("promo", "gold").picks
+    assert [(r.channel.id, r.action) for r in picks[:2]] == [
+        ("tokopedia-care", "best"), ("toped-bot", "best")]
 
 
 def test_free_text_topic_is_mapped_through_search():
     advice = contacts.recommend("seller not answering my complaint", "silver", waited_days=4)
     assert advice.category == "orders" and advice.matched
     assert advice.picks[0].channel.id == "resolution-center"
+    assert advice.picks[1].channel.id == "tokopedia-care"
 
 
 def test_topic_with_no_article_falls_back_to_general_channels():
     advice = contacts.recommend("qqqqzzzz xxyyww")
     assert advice.category is None
     assert "resolution-center" not in [r.channel.id for r in advice.picks]
-    assert advice.picks[0].action == "general"
+    assert (advice.picks[0].channel.id, advice.picks[0].action) == ("tokopedia-care", "general")
 
 
 def test_steps_differ_per_platform_and_android_shares_mobile():
@@ -171,7 +232,7 @@ def test_config_overrides_a_field_and_adds_a_channel():
     assert channels["email"].overridden == ["address"] and channels["email"].source == "seed"
     assert channels["email"].also == ["cs@tokopedia.com"]
     desk = channels["company-desk"]
-    assert (desk.source, desk.priority, desk.tiers()) == ("config", 50, ["platinum"])
+    assert (desk.source, desk.priority, desk.tiers()) == ("config", 50, ["platinum", "diamond"])
     assert list(channels)[-1] == "company-desk"
     assert contacts.link_for(desk, "en") == "tel:+62215550100"
 
@@ -186,6 +247,7 @@ def test_config_overrides_a_field_and_adds_a_channel():
     ('[channels.phone]\nname = { fr = "x" }\n', "language"),
     ('[channels."Bad Id"]\nname = "x"\n', "lowercase"),
     ("channels = 3\n", "expected dict"),
+    ('[channels.phone]\nmin_tier = "bronze"\n', "diamond"),
 ])
 def test_bad_config_channel_names_file_line_and_key(table, problem):
     path = write_config(table)
@@ -204,10 +266,26 @@ def test_links_for_each_kind():
     channels = {c.id: c for c in contacts.load_channels()}
     assert contacts.link_for(channels["phone"], "en") == "tel:02180647333"
     assert contacts.link_for(channels["email"], "en") == (
-        "mailto:contact@tokopedia.com?subject=Question%20for%20customer%20service")
+        "mailto:contact@tokopedia.com?subject=Question%20for%20Tokopedia%20support")
     assert contacts.link_for(channels["email"], "en", "refund  & late") == (
         "mailto:contact@tokopedia.com?subject=refund%20%26%20late")
     assert contacts.link_for(channels["facebook"], "en") == "https://fb.com/tokopedia"
+    assert contacts.link_for(channels["resolution-center"], "en") == (
+        "https://m.tokopedia.com/resolution-center/inbox/buyer")
+
+
+def test_resolution_center_link_is_not_the_homepage():
+    url = contacts.get_channel("resolution-center", contacts.load_channels()).url
+    assert url and "resolution-center" in url and url.rstrip("/") != "https://www.tokopedia.com"
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ('"https://a.example"', "list"), ('["ftp://a.example"]', "http"), ('[3]', "string")])
+def test_channel_sources_must_be_web_addresses(value, problem):
+    write_config(f"[channels.phone]\nsources = {value}\n")
+    with pytest.raises(ConfigError) as caught:
+        contacts.load_channels()
+    assert "channels.phone.sources" in caught.value.message and problem in caught.value.message
 
 
 def test_pick_falls_back_to_neutral_then_english():

@@ -37,6 +37,7 @@ class Tier(str, Enum):
     silver = "silver"
     gold = "gold"
     platinum = "platinum"
+    diamond = "diamond"
 
 
 ChannelOpt = Annotated[str | None, typer.Option(
@@ -110,10 +111,28 @@ def _card(channel_id: str, platform: str | None, tier: str | None, json_out: boo
 
     lang, card = current_lang(), contacts.card(channel_id, platform)
     if not card.channel.eligible(tier):
-        env().warn(f"'{card.channel.id}' is not open to {tier} members")
+        _warn_gated(card.channel, tier)
     if json_out:
         return emit_json(env(), views.card_json(card, lang))
     views.show_card(env(), card, lang)
+
+
+def _warn_gated(channel: Channel, tier: str | None) -> None:
+    """Say the tier gate is the seed's (about 2020) and name the chat open to everyone."""
+    from tokohelp import contacts
+    from tokohelp.i18n import _
+
+    chat = contacts.open_chat(contacts.load_channels(), tier)
+    needed = (channel.min_tier or "").capitalize()
+    if channel.source == "seed":
+        gate = _("'{channel}' is described (about 2020) as for {tier} members and above.")
+    else:
+        gate = _("'{channel}' is for {tier} members and above.")
+    gate = gate.format(channel=channel.id, tier=needed)
+    if chat is not None:
+        gate += " " + _("Chat open to every member: tokohelp contact --channel {chat}").format(
+            chat=chat.id)
+    env().warn(gate)
 
 
 def _advise(topic: str | None, tier: str | None, waited_days: int | None,

@@ -12,6 +12,7 @@ from typing import Any
 from tokohelp.cli.output import Env, safe
 from tokohelp.config import LANGS
 from tokohelp.contacts import PLATFORMS, Advice, Card, Channel, Opened, Recommendation, pick
+from tokohelp.i18n import _
 from tokohelp.safe import strip_control
 
 PLATFORM_NAMES = {"desktop": "Desktop", "mobile": "Mobile web", "android": "Android app",
@@ -32,7 +33,8 @@ def channel_json(channel: Channel, lang: str) -> dict[str, Any]:
         "url": channel.url, "hours": _opt(channel.hours, lang), "who": _opt(channel.who, lang),
         "tiers": channel.tiers(), "response": _opt(channel.response, lang),
         "notes": pick(channel.notes, lang, []), "source": channel.source,
-        "seed_ref": channel.seed_ref, "added": channel.added, "overridden": channel.overridden,
+        "seed_ref": channel.seed_ref, "added": channel.added, "sources": channel.sources,
+        "overridden": channel.overridden,
     }
 
 
@@ -93,6 +95,8 @@ def _provenance(channel: Channel) -> str:
         parts.append(f"seed section '{safe(channel.seed_ref)}'")
     if channel.added:
         parts.append("added by tokohelp: " + ", ".join(safe(f) for f in channel.added))
+    if channel.sources:
+        parts.append(_("sources: {urls}").format(urls=", ".join(safe(u) for u in channel.sources)))
     if channel.overridden:
         parts.append("from your config: " + ", ".join(safe(f) for f in channel.overridden))
     return "; ".join(parts)
@@ -127,9 +131,8 @@ def show_advice(env: Env, advice: Advice, lang: str) -> None:
         env.out.print(f"[bold]{rec.rank}. {safe(pick(ch.name, lang))}[/bold] "
                       f"[dim]({safe(ch.id)})[/dim] {_reach(ch)}")
         env.out.print(f"   {safe(rec.reason)}")
-    if advice.not_eligible:
-        names = ", ".join(safe(pick(c.name, lang)) for c in advice.not_eligible)
-        env.err.print(f"[dim]Not open to {safe(advice.tier or '')} members: {names}.[/dim]")
+    if advice.note:
+        env.err.print(f"[dim]{safe(advice.note)}[/dim]")
     if advice.picks:
         top = safe(advice.picks[0].channel.id)
         env.out.print(f"[dim]Steps: tokohelp contact --channel {top} · "
