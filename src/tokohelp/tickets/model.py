@@ -62,5 +62,6 @@ class RemoteStatus:
     """What the backend says about a sent ticket."""
 
     remote_id: str
-    status: str
+    status: str                   # as the desk says it, or mapped to open/pending/solved/closed
     replies: list[RemoteReply] = field(default_factory=list)
+    desk_status: str = ""         # the desk's own word where ``status`` is the mapped one
