@@ -142,6 +142,18 @@ def test_validation_error_is_one_clear_final_message(zendesk, tmp_path):
     assert zendesk.state.requests == {}
 
 
+def test_a_known_key_with_another_body_is_not_filed_again(zendesk, tmp_path):
+    """New upload tokens change the body; Zendesk's mismatch answer means it has the request."""
+    backend = zendesk_backend(zendesk.url, "anonymous")
+    ticket = make_ticket(tmp_path, files={"log.txt": FILES["log.txt"]})
+    backend.send(ticket)
+    with pytest.raises(BackendError) as caught:
+        backend.send(ticket)  # uploads again: the tokens were forgotten after the first send
+    assert "already has this request" in caught.value.message
+    assert not caught.value.retryable
+    assert len(zendesk.state.requests) == 1
+
+
 def test_validation_message_reads_every_detail(zendesk):
     response = httpx.post(f"{zendesk.url}/api/v2/requests",
                           json={"request": {"subject": "x", "comment": {"body": " "}}},

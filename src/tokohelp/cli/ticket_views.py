@@ -38,6 +38,7 @@ def remote_json(remote: RemoteStatus | None) -> dict[str, Any] | None:
     if remote is None:
         return None
     return {"remote_id": remote.remote_id, "status": remote.status,
+            "desk_status": remote.desk_status or remote.status,
             "replies": [{"author": r.author, "created": r.created, "text": r.text}
                         for r in remote.replies]}
 
@@ -149,7 +150,9 @@ def _show_remote(env: Env, remote: RemoteView) -> None:
         env.warn(f"remote status unavailable: {remote.error}")
     if remote.status is None:
         return
-    env.out.print(f"\n[bold]Remote status:[/bold] {safe(remote.status.status)}")
+    status, word = remote.status.status, remote.status.desk_status
+    shown = f"{status} ({word})" if word and word != status else status
+    env.out.print(f"\n[bold]Remote status:[/bold] {safe(shown)}")
     for reply in remote.status.replies:
         env.out.print(f"\n[dim]{safe(reply.created)} · {safe(reply.author)}[/dim]")
         env.out.print(safe(reply.text))

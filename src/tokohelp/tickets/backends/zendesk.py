@@ -324,6 +324,14 @@ class ZendeskBackend(Backend):
 
 def raise_for_status(response: httpx.Response, label: str, *, creating: bool = False) -> None:
     """Zendesk's 400/422 validation errors as one clear, final message; the rest as usual."""
+    if response.status_code == 400 and (_json(response) or {}).get("error") == \
+            "IdempotentRequestError":
+        # The key is known with another body: an earlier attempt arrived (its upload tokens
+        # have since been replaced).  Filing again would be the duplicate the key prevents.
+        raise BackendError(_("{label}: Zendesk already has this request from an earlier "
+                             "attempt but did not say its number").format(label=label),
+                           _("It is not filed again; find it in the help center under "
+                             "'My requests'."), retryable=False)
     if response.status_code in (400, 422):
         raise BackendError(_("{label}: Zendesk refused the request (HTTP {code}): "
                              "{reason}").format(label=label, code=response.status_code,
