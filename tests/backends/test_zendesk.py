@@ -270,3 +270,47 @@ def test_remote_id_is_sent_as_one_path_segment(zendesk):
         zendesk_backend(zendesk.url).remote_status("../users/me")
     assert ("GET", "/api/v2/requests/..%2Fusers%2Fme") in zendesk.state.log
 
+
+
+# -- the thread ----------------------------------------------------------------------------
+
+
+def test_thread_has_every_public_comment_after_the_request(zendesk, tmp_path):
+    backend = zendesk_backend(zendesk.url)
+    ref = backend.send(make_ticket(tmp_path))
+    request_id = int(ref.remote_id)
+    zendesk.state.agent_comment(request_id, "<p>Hi Budi,</p><p>please send the <b>receipt</b>"
+                                ".</p>", agent=zendesk.agent_id)
+    zendesk.state.agent_comment(request_id, "<p>internal note</p>", agent=zendesk.agent_id,
+                                public=False)
+    zendesk.state._comment(request_id, zendesk.user_id, "Here it is.", "<p>Here it is.</p>",
+                           [zendesk.state._attachment("receipt.pdf", "application/pdf", 9, "t")])
+    zendesk.state.agent_comment(request_id, '<p>Refunded, see <a href="https://toko.example/r">'
+                                "the receipt</a>.</p>", agent=zendesk.agent_id, status="solved")
+    status = backend.remote_status(ref.remote_id)
+    assert (status.status, status.desk_status) == ("solved", "solved")
+    assert [(r.author, r.text, r.attachments) for r in status.replies] == [
+        ("Rina (CS)", "Hi Budi,\n\nplease send the receipt.", []),
+        ("you", "Here it is.", ["receipt.pdf"]),
+        ("Rina (CS)", "Refunded, see the receipt (https://toko.example/r).", [])]
+    assert all(r.created.endswith("Z") for r in status.replies)
+
+
+def test_thread_follows_the_cursor_over_pages(zendesk, tmp_path):
+    backend = zendesk_backend(zendesk.url)
+    ref = backend.send(make_ticket(tmp_path))
+    for n in range(150):
+        zendesk.state.agent_comment(int(ref.remote_id), f"<p>answer {n}</p>",
+                                    agent=zendesk.agent_id)
+    replies = backend.remote_status(ref.remote_id).replies
+    assert [r.text for r in replies] == [f"answer {n}" for n in range(150)]
+    assert zendesk.state.received("GET", f"/api/v2/requests/{ref.remote_id}/comments") == 2
+
+
+def test_thread_text_is_made_inert(zendesk, tmp_path):
+    backend = zendesk_backend(zendesk.url)
+    ref = backend.send(make_ticket(tmp_path))
+    zendesk.state.agent_comment(int(ref.remote_id), "<p>\x1b]0;pwned\x07Hello \x1b[2Jthere"
+                                "<script>x()</script></p>", agent=zendesk.agent_id)
+    [reply] = backend.remote_status(ref.remote_id).replies
+    assert reply.text == "Hello there"

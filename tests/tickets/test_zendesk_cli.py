@@ -72,3 +72,20 @@ def test_config_check_reports_a_wrong_token_without_showing_it(zendesk, monkeypa
     result = run("config", "check")
     assert result.exit_code == 6
     assert "HTTP 401" in result.output and "wrong-token-value" not in result.output
+
+
+def test_show_prints_the_thread_as_text_and_json(zendesk):
+    assert run(*ARGS).exit_code == 0
+    [request] = zendesk.state.requests.values()
+    zendesk.state.agent_comment(request["id"], "<p>Please send the [red]order[/red] receipt"
+                                "\x1b[2J.</p>", agent=zendesk.agent_id,
+                                files=[("form.pdf", "application/pdf")])
+    text = run("ticket", "show", "1")
+    assert text.exit_code == 0, text.output
+    assert "Remote status: pending" in text.stdout and "Rina (CS)" in text.stdout
+    assert "Please send the [red]order[/red] receipt." in text.stdout
+    assert "attachment: form.pdf" in text.stdout and "\x1b" not in text.stdout
+    _, shown = run_json("ticket", "show", "1")
+    [reply] = shown["remote"]["replies"]
+    assert (reply["author"], reply["attachments"]) == ("Rina (CS)", ["form.pdf"])
+    assert reply["text"] == "Please send the [red]order[/red] receipt."

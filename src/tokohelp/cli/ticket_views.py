@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.cli.output import Env, emit_json, safe
+from tokohelp.i18n import _
 from tokohelp.tickets.model import RemoteStatus, Ticket
 
 if TYPE_CHECKING:
@@ -39,8 +40,8 @@ def remote_json(remote: RemoteStatus | None) -> dict[str, Any] | None:
         return None
     return {"remote_id": remote.remote_id, "status": remote.status,
             "desk_status": remote.desk_status or remote.status,
-            "replies": [{"author": r.author, "created": r.created, "text": r.text}
-                        for r in remote.replies]}
+            "replies": [{"author": r.author, "created": r.created, "text": r.text,
+                         "attachments": r.attachments} for r in remote.replies]}
 
 
 def outcome_json(outcome: SendOutcome) -> dict[str, Any]:
@@ -156,6 +157,9 @@ def _show_remote(env: Env, remote: RemoteView) -> None:
     for reply in remote.status.replies:
         env.out.print(f"\n[dim]{safe(reply.created)} · {safe(reply.author)}[/dim]")
         env.out.print(safe(reply.text))
+        for name in reply.attachments:
+            env.out.print("[dim]{label}[/dim] {name}".format(label=_("attachment:"),
+                                                             name=safe(name)))
 
 
 def show_outcomes(env: Env, outcomes: list[SendOutcome], json_out: bool) -> None:

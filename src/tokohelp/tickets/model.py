@@ -55,6 +55,7 @@ class RemoteReply:
     author: str
     created: str
     text: str
+    attachments: list[str] = field(default_factory=list)  # file names, where the desk says
 
 
 @dataclass

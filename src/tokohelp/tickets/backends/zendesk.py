@@ -28,7 +28,7 @@ from tokohelp.errors import BackendError
 from tokohelp.i18n import _
 from tokohelp.tickets.backends import transport as web
 from tokohelp.tickets.backends.base import Backend
-from tokohelp.tickets.model import RemoteRef, RemoteStatus, Ticket
+from tokohelp.tickets.model import RemoteRef, RemoteReply, RemoteStatus, Ticket
 
 if TYPE_CHECKING:
     import httpx
@@ -39,6 +39,7 @@ KEY_LINE = "tokohelp-id: {key}"
 TOKEN_REUSE = 45 * 60     # seconds; Zendesk keeps an upload token for 60 minutes
 LOOKUP_PAGES = 3          # find_existing reads at most this many pages ...
 PAGE_SIZE = 100           # ... of this many requests (Zendesk's maximum per page)
+COMMENT_PAGES = 20        # a thread is read up to this many pages of comments
 # Zendesk's request statuses -> the common set tokohelp shows (the desk's word is kept).
 COMMON_STATUS = {"new": "open", "open": "open", "hold": "open", "pending": "pending",
                  "solved": "solved", "closed": "closed"}
@@ -151,15 +152,17 @@ class ZendeskBackend(Backend):
         return None
 
     def remote_status(self, remote_id: str) -> RemoteStatus | None:
-        """``GET /api/v2/requests/{id}``: Zendesk's status word and the common one."""
+        """The request's status (common word and Zendesk's) and the thread after the request."""
         if self.settings["auth"] == "anonymous":
             return None  # an anonymous requester cannot read requests through the API
+        path = f"requests/{_path_id(remote_id)}"
         with self._session() as call:
-            data = _unwrap(self._raw_get(call, f"requests/{_path_id(remote_id)}"), "request",
-                           self.label)
+            data = _unwrap(self._raw_get(call, path), "request", self.label)
+            comments, users = self._comments(call, path)
         word = str(data.get("status") or "")
+        replies = [_reply(c, users, data.get("requester_id")) for c in comments[1:]]
         return RemoteStatus(remote_id=str(data["id"]), status=COMMON_STATUS.get(word, word),
-                            desk_status=word)
+                            replies=replies, desk_status=word)
 
     def check(self) -> str:
         """``GET /api/v2/users/me``: proves URL, TLS and, when signed in, the credentials."""
@@ -204,6 +207,22 @@ class ZendeskBackend(Backend):
             request["requester"] = {"name": self.settings.get("name") or email.split("@")[0],
                                     "email": email}
         return {"request": request}
+
+    def _comments(self, call: Call, path: str) -> tuple[list[dict[str, Any]], dict[Any, Any]]:
+        """Every public comment, oldest first (cursor pagination), and their authors."""
+        comments: list[dict[str, Any]] = []
+        users: dict[Any, dict[str, Any]] = {}
+        params: dict[str, Any] = {"page[size]": PAGE_SIZE, "include": "users"}
+        for _page in range(COMMENT_PAGES):
+            data = self._get(call, f"{path}/comments", **params)
+            comments += [c for c in data.get("comments") or [] if isinstance(c, dict)]
+            users.update({u["id"]: u for u in data.get("users") or []
+                          if isinstance(u, dict) and "id" in u})
+            meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+            if not meta.get("has_more") or not meta.get("after_cursor"):
+                break
+            params["page[after]"] = str(meta["after_cursor"])  # our URL, not links.next's host
+        return comments, users
 
     # -- pieces of a send ----------------------------------------------------------------
 
@@ -383,6 +402,29 @@ def _unwrap(response: httpx.Response, name: str, label: str, *, creating: bool =
                                           "https://example.zendesk.com?"))
     err.maybe_sent = creating
     raise err
+
+
+def _reply(comment: dict[str, Any], users: dict[Any, dict[str, Any]],
+           requester: Any) -> RemoteReply:
+    """One comment as a reply: who (you, or the name Zendesk gives), when, text, files."""
+    from tokohelp.tickets.htmltext import html_to_text
+
+    author = comment.get("author_id")
+    name = _("you") if author == requester and author is not None else \
+        str((users.get(author) or {}).get("name") or _("agent"))
+    markup = comment.get("html_body")
+    text = html_to_text(markup) if isinstance(markup, str) and markup else \
+        html_to_text(_plain_as_html(str(comment.get("body") or "")))
+    files = [str(a.get("file_name") or "") for a in comment.get("attachments") or []
+             if isinstance(a, dict)]
+    return RemoteReply(author=name, created=str(comment.get("created_at") or ""), text=text,
+                       attachments=[f for f in files if f])
+
+
+def _plain_as_html(text: str) -> str:
+    import html
+
+    return "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())
 
 
 def _path_id(remote_id: str) -> str:
