@@ -43,6 +43,12 @@ def test_send_uploads_files_then_creates_one_request(zendesk, tmp_path):
     assert list(zendesk.state.idempotency) == [ticket.idempotency_key]
 
 
+def test_file_names_survive_the_query_string(zendesk, tmp_path):
+    name = "struk belanja & ongkir €.txt"
+    ref = zendesk_backend(zendesk.url).send(make_ticket(tmp_path, files={name: FILES["log.txt"]}))
+    assert [f["file_name"] for f in zendesk.state.files_of(int(ref.remote_id))] == [name]
+
+
 def test_fields_carry_category_order_and_key(zendesk, tmp_path):
     ticket = make_ticket(tmp_path)
     ref = zendesk_backend(zendesk.url, extra=FIELDS).send(ticket)

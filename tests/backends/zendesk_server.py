@@ -264,8 +264,11 @@ class ZendeskHandler(BaseHTTPRequestHandler):
         if scheme == "Bearer" and credential in state.oauth_tokens:
             return state.users[state.oauth_tokens[credential]]
         if scheme == "Basic":
-            login, _, secret = base64.b64decode(credential).decode("utf-8", "replace") \
-                .partition(":")
+            try:
+                decoded = base64.b64decode(credential, validate=True).decode("utf-8", "replace")
+            except ValueError:
+                raise not_authenticated() from None
+            login, _, secret = decoded.partition(":")
             email, marker, _rest = login.partition("/token")
             user = state.user_by_email(email) if marker else None
             if user and state.api_tokens.get(email.lower()) == secret:

@@ -263,7 +263,8 @@ class ZendeskBackend(Backend):
             footer.append(f"Category: {ticket.category}")
         if ticket.order_id:
             footer.append(f"Order ID: {ticket.order_id}")
-        if ticket.email and ticket.email != self.settings.get("email"):
+        anonymous = self.settings["auth"] == "anonymous"  # the requester carries the address
+        if ticket.email and ticket.email != self.settings.get("email") and not anonymous:
             footer.append(f"Contact: {ticket.email}")
         footer.append(KEY_LINE.format(key=ticket.idempotency_key))
         return ticket.body.rstrip("\n") + "\n\n--\n" + "\n".join(footer) + "\n"
