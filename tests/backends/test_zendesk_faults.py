@@ -4,11 +4,17 @@ Every test ends with the ticket filed exactly once (one request, each file attac
 counted in the model) or kept in the store unsent: never lost, never doubled.  The
 FaultProxy takes one planned fault per POST; a send is one POST per attachment (the
 upload) and then the request, so ``["", "hold"]`` holds the answer to the request.
-The sender's sleep is recorded (and moves the model's clock) instead of sleeping.
+The sender's sleep is recorded (and moves the model's clock) instead of sleeping; one
+test SIGKILLs a real `tokohelp ticket send` while Zendesk's answer is on its way.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -205,6 +211,38 @@ def test_validation_error_is_kept_failed_with_zendesks_words(zendesk, tmp_path):
                                       "Requester: Email is invalid")
     assert zendesk.state.requests == {}
     store.close()
+
+
+def test_sigkill_after_zendesk_created_the_request_then_sends_once(zendesk, fault_proxy,
+                                                                   tmp_path):
+    """A process killed while Zendesk's answer is on its way: the next send finds it."""
+    upload = tmp_path / "trace.txt"
+    upload.write_bytes(UPLOAD)
+    store = Store()  # where the tokohelp processes below look
+    ticket = store.create(NewTicket(subject="Killed mid-send", body="Where is my refund?"),
+                          [CheckedFile(upload, "trace.txt", "text/plain", len(UPLOAD))])
+    store.close()
+    proxy = fault_proxy(zendesk.url, hold=60)
+    proxy.plan = ["", "hold"]
+    write_config(zendesk_config(proxy.url, extra="timeout = 50\n"))
+    command = [sys.executable, "-m", "tokohelp", "ticket", "send", str(ticket.id)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not zendesk.state.requests:
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(30)
+    write_config(zendesk_config(zendesk.url))
+    again = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    [request] = zendesk.state.requests.values()
+    store = Store()
+    assert (store.get(ticket.id).status, store.get(ticket.id).remote_id) == (
+        "sent", str(request["id"]))
+    store.close()
+    assert zendesk.state.received("POST", "/api/v2/requests") == 1  # found, not posted again
+    assert [f["file_name"] for f in zendesk.state.files_of(request["id"])] == ["trace.txt"]
 
 
 @pytest.mark.parametrize(("plan", "words", "maybe_sent", "retry_after"), [
