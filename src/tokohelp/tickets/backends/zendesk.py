@@ -177,8 +177,11 @@ class ZendeskBackend(Backend):
                                  "(signed in as an anonymous user)").format(label=self.label),
                                _("Check email and the token the config names."),
                                retryable=False)
+        from tokohelp.safe import strip_control
+
         return _("Zendesk at {url}: signed in as {email} ({role})").format(
-            url=url, email=user.get("email") or "?", role=user.get("role") or "?")
+            url=url, email=strip_control(str(user.get("email") or "?"))[:200],
+            role=strip_control(str(user.get("role") or "?"))[:50])
 
     def describe(self, ticket: Ticket) -> dict[str, Any]:
         """The calls send() makes, in order, token masked and file contents summarised."""
