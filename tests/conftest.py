@@ -12,6 +12,7 @@ from tests.server_fixtures import (  # noqa: F401 - fixtures for every folder
     smtp_server,
     tls_cert,
 )
+from tests.zendesk_fixtures import zendesk  # noqa: F401 - the Zendesk model for every folder
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.cli.output import Env, emit_json, safe
+from tokohelp.i18n import _
 from tokohelp.tickets.model import RemoteStatus, Ticket
 
 if TYPE_CHECKING:
@@ -38,8 +39,9 @@ def remote_json(remote: RemoteStatus | None) -> dict[str, Any] | None:
     if remote is None:
         return None
     return {"remote_id": remote.remote_id, "status": remote.status,
-            "replies": [{"author": r.author, "created": r.created, "text": r.text}
-                        for r in remote.replies]}
+            "desk_status": remote.desk_status or remote.status,
+            "replies": [{"author": r.author, "created": r.created, "text": r.text,
+                         "attachments": r.attachments} for r in remote.replies]}
 
 
 def outcome_json(outcome: SendOutcome) -> dict[str, Any]:
@@ -149,10 +151,15 @@ def _show_remote(env: Env, remote: RemoteView) -> None:
         env.warn(f"remote status unavailable: {remote.error}")
     if remote.status is None:
         return
-    env.out.print(f"\n[bold]Remote status:[/bold] {safe(remote.status.status)}")
+    status, word = remote.status.status, remote.status.desk_status
+    shown = f"{status} ({word})" if word and word != status else status
+    env.out.print(f"\n[bold]Remote status:[/bold] {safe(shown)}")
     for reply in remote.status.replies:
         env.out.print(f"\n[dim]{safe(reply.created)} · {safe(reply.author)}[/dim]")
         env.out.print(safe(reply.text))
+        for name in reply.attachments:
+            env.out.print("[dim]{label}[/dim] {name}".format(label=_("attachment:"),
+                                                             name=safe(name)))
 
 
 def show_outcomes(env: Env, outcomes: list[SendOutcome], json_out: bool) -> None:

@@ -55,6 +55,7 @@ class RemoteReply:
     author: str
     created: str
     text: str
+    attachments: list[str] = field(default_factory=list)  # file names, where the desk says
 
 
 @dataclass
@@ -62,5 +63,6 @@ class RemoteStatus:
     """What the backend says about a sent ticket."""
 
     remote_id: str
-    status: str
+    status: str                   # as the desk says it, or mapped to open/pending/solved/closed
     replies: list[RemoteReply] = field(default_factory=list)
+    desk_status: str = ""         # the desk's own word where ``status`` is the mapped one

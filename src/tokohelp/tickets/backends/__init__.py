@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from tokohelp.config import Config
     from tokohelp.tickets.backends.base import Backend
 
-TYPES = ("rt", "http", "email")
+TYPES = ("rt", "http", "email", "zendesk")
 SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 NUMBER = (int, float)
@@ -34,8 +34,13 @@ KEYS: dict[str, dict[str, Any]] = {
              "allow_insecure_http": bool, "token_env": str, "token_keyring": str},
     "email": {"host": str, "port": int, "security": str, "from": str, "to": str,
               "username": str, "password_env": str, "password_keyring": str},
+    "zendesk": {"url": str, "email": str, "name": str, "anonymous": bool, "token_env": str,
+                "token_keyring": str, "oauth_token_env": str, "oauth_token_keyring": str,
+                "category_field": int, "category_values": dict, "order_field": int,
+                "key_field": int, "allow_insecure_http": bool},
 }
-REQUIRED = {"rt": ("url",), "http": ("url",), "email": ("host", "from", "to")}
+REQUIRED = {"rt": ("url",), "http": ("url",), "email": ("host", "from", "to"),
+            "zendesk": ("url",)}
 
 
 def backend_names(config: Config) -> list[str]:
@@ -112,6 +117,10 @@ def _build(config: Config, name: str, kind: str, table: dict[str, Any]) -> Backe
         secret = _secret(config, key, table, "password") if table.get("username") else None
         return EmailBackend(name, settings, secret)
     settings.update(_web_settings(config, key, table))
+    if kind == "zendesk":
+        from tokohelp.tickets.backends.zendesk import from_config
+
+        return from_config(config, name, table, settings)
     if kind == "rt":
         from tokohelp.tickets.backends.rt import RTBackend
 
