@@ -1,7 +1,5 @@
 """The ``contact`` command: every way to reach a person, one channel in full, or advice.
 
-Also ``show_article_channels``, which ``tokohelp show`` calls to end an article
-with the channels its front matter names, looked up in the same channel data.
 The core and the views are imported inside the functions: this module is
 loaded at every start-up, the channel code only when a command needs it.
 """
@@ -14,11 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tokohelp.cli.common import JsonOpt, current_lang, env
-from tokohelp.cli.output import Env, emit_json
+from tokohelp.cli.output import emit_json
 from tokohelp.errors import NoMatchError, UsageError
 
 if TYPE_CHECKING:
-    from tokohelp.articles import Article
     from tokohelp.contacts import Channel
 
 
@@ -154,18 +151,3 @@ def _open(channel_id: str | None, topic: str | None, tier: str | None,
     if json_out:
         return emit_json(env(), views.opened_json(channel, opened))
     views.show_opened(env(), channel, opened)
-
-
-def show_article_channels(env: Env, article: Article) -> None:
-    """End an article with the channels its front matter lists, from the channel data."""
-    if not article.channels:
-        return
-    from tokohelp import contacts
-    from tokohelp.cli import contact_views as views
-
-    known = {c.id: c for c in contacts.load_channels()}
-    for channel_id in article.channels:
-        if channel_id not in known:
-            env.warn(f"article '{article.slug}' names unknown channel '{channel_id}'")
-    found = [known[cid] for cid in article.channels if cid in known]
-    views.show_article_channels(env, found, article.lang)
