@@ -117,12 +117,15 @@ def test_fail_maps_errors_and_abort_to_their_own_statuses():
     ["search", "refund", "--json"],
     ["list"],
     ["categories"],
+    ["contact", "--for", "refund", "money"],
+    ["contact", "--for", "qqqqzzzz"],
+    ["contact", "--channel", "email", "--open", "--for", "refund"],
 ])
-def test_one_run_reads_the_config_once_and_opens_the_index_once(library, monkeypatch, args,
+def test_one_run_reads_the_config_once_and_opens_the_index_at_most_once(library, monkeypatch, args,
                                                                 isolated_home):
     write_config(isolated_home, 'lang = "en"\n')
     assert runner.invoke(app, ["index"]).exit_code == 0  # warm the index first
     counts = count_opens(monkeypatch)
     result = runner.invoke(app, args)
     assert result.exit_code in (0, 1), result.output
-    assert counts["config"] == 1 and counts["index"] == 1 and counts["store"] == 0, counts
+    assert counts["config"] == 1 and counts["index"] <= 1 and counts["store"] == 0, counts

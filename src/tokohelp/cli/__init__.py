@@ -138,7 +138,7 @@ app.add_typer(ticket.app, name="ticket", help="File and track help requests.")
 app.add_typer(config_cmd.app, name="config", help="Show, create and check the config file.")
 from tokohelp.cli import contact  # noqa: E402
 
-app.command("contact")(contact.contact_cmd)
+app.command("contact", help=contact.CONTACT_HELP)(contact.contact_cmd)
 
 
 def main() -> None:

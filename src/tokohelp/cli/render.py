@@ -9,8 +9,9 @@ How to write a command
    ``TokohelpError`` subclass for every expected failure, and never prints.
 2. **Result**: a dataclass with ``to_json()`` returning the ``--json`` document (English
    keys; add fields, never rename or drop one: ``tests/cli/test_json_contract.py``).
-   Optional: ``no_match`` (True exits with NO_MATCH in the human view) and ``problems``
-   (skipped article files, warned about on stderr in both views).
+   Optional: ``no_match`` (True exits with NO_MATCH in the human view), ``problems``
+   (skipped article files) and ``warnings`` (translated lines); both are printed on
+   stderr in both views.
 3. **View**: ``show_x(session, result)`` in ``tokohelp/cli/<area>_views.py``, registered in
    :data:`VIEWS` below by the result's class name.  Views print with ``session.out`` /
    ``session.err`` and pass every untrusted text through ``safe()``.
@@ -49,12 +50,18 @@ VIEWS: dict[str, str] = {
     "ArticlePage": "tokohelp.cli.article_views:show_page",
     "SearchAnswer": "tokohelp.cli.article_views:show_search",
     "IndexReport": "tokohelp.cli.article_views:show_index",
+    "ChannelTable": "tokohelp.cli.contact_views:show_table",
+    "ChannelCard": "tokohelp.cli.contact_views:show_card",
+    "ChannelAdvice": "tokohelp.cli.contact_views:show_advice",
+    "LinkOpened": "tokohelp.cli.contact_views:show_opened",
 }
 
 
 def render(session: Session, result: Any, json_out: bool = False) -> None:
     """Print ``result`` as its human view or its JSON document; exit with its status."""
     warn_problems(session, getattr(result, "problems", None) or [])
+    for warning in getattr(result, "warnings", None) or []:
+        session.warn(warning)
     if json_out:
         emit_json(session, result.to_json())
     else:
