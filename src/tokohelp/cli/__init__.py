@@ -135,7 +135,7 @@ app.command("index", help=articles.INDEX_HELP)(articles.index_cmd)
 from tokohelp.cli import config_cmd, ticket  # noqa: E402
 
 app.add_typer(ticket.app, name="ticket", help="File and track help requests.")
-app.add_typer(config_cmd.app, name="config", help="Show, create and check the config file.")
+app.add_typer(config_cmd.app, name="config", help=config_cmd.app.info.help)
 from tokohelp.cli import contact  # noqa: E402
 
 app.command("contact", help=contact.CONTACT_HELP)(contact.contact_cmd)

@@ -10,8 +10,9 @@ How to write a command
 2. **Result**: a dataclass with ``to_json()`` returning the ``--json`` document (English
    keys; add fields, never rename or drop one: ``tests/cli/test_json_contract.py``).
    Optional: ``no_match`` (True exits with NO_MATCH in the human view), ``problems``
-   (skipped article files) and ``warnings`` (translated lines); both are printed on
-   stderr in both views.
+   (skipped article files) and ``warnings`` (translated lines), printed on stderr in both
+   views, and ``failure`` (a ``TokohelpError`` reported after the result is shown, e.g.
+   ``config check`` with a failing backend: its line and status end the run).
 3. **View**: ``show_x(session, result)`` in ``tokohelp/cli/<area>_views.py``, registered in
    :data:`VIEWS` below by the result's class name.  Views print with ``session.out`` /
    ``session.err`` and pass every untrusted text through ``safe()``.
@@ -54,6 +55,10 @@ VIEWS: dict[str, str] = {
     "ChannelCard": "tokohelp.cli.contact_views:show_card",
     "ChannelAdvice": "tokohelp.cli.contact_views:show_advice",
     "LinkOpened": "tokohelp.cli.contact_views:show_opened",
+    "ConfigPath": "tokohelp.cli.config_cmd:show_path",
+    "ConfigShown": "tokohelp.cli.config_cmd:show_config",
+    "ConfigWritten": "tokohelp.cli.config_cmd:show_written",
+    "ConfigChecked": "tokohelp.cli.config_cmd:show_checks",
 }
 
 
@@ -66,7 +71,10 @@ def render(session: Session, result: Any, json_out: bool = False) -> None:
         emit_json(session, result.to_json())
     else:
         view_of(result)(session, result)
-    status = exit_status(result, json_out)
+    failure = getattr(result, "failure", None)
+    if failure is not None:
+        session.error(failure.message, failure.hint)
+    status = ExitStatus(failure.status) if failure is not None else exit_status(result, json_out)
     if status is not ExitStatus.OK:
         import typer
 
