@@ -17,7 +17,14 @@ from tokohelp.i18n import _
 
 if TYPE_CHECKING:
     from tokohelp.articles import ArticleProblem, Category
-    from tokohelp.catalog import ArticleItem, CategoryInfo, IndexInfo, SearchResult, ShownArticle
+    from tokohelp.catalog import (
+        ArticleItem,
+        CategoryInfo,
+        IndexInfo,
+        ResolvedRef,
+        SearchResult,
+        ShownArticle,
+    )
     from tokohelp.contacts import Channel
     from tokohelp.ranking import Hit
     from tokohelp.session import Session
@@ -50,20 +57,43 @@ class ArticleList:
 
 @dataclass
 class ArticlePage:
-    """``tokohelp show``: one article and the contact channels it names."""
+    """``tokohelp show``: one article, the contact channels it names, its cross-references."""
 
     shown: ShownArticle
     raw: bool = False
     channels: list[Channel] = field(default_factory=list)
-    unknown_channels: list[str] = field(default_factory=list)
+    refs: list[ResolvedRef] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def reading_body(self) -> str:
+        """The body with each ``[text](tokohelp:SLUG)`` as "text (tokohelp show SLUG)".
+
+        A link to a topic that no longer exists keeps only its text; one to an older slug
+        names the topic's current slug.
+        """
+        body, parts, last = self.shown.article.body, [], 0
+        for link in self.refs:
+            ref = link.ref
+            shown = ref.text if link.dead else _("{text} (tokohelp show {slug})").format(
+                text=ref.text, slug=link.slug)
+            parts += [body[last:ref.start], shown]
+            last = ref.end
+        return "".join(parts) + body[last:]
 
     def to_json(self) -> dict[str, Any]:
-        """The article's fields, its language facts and its body."""
+        """The article's fields, its language facts, its sources, channels and body."""
+        from tokohelp.reach import channel_json
+
         a = self.shown.article
         return {"slug": a.slug, "title": a.title, "category": a.category, "lang": a.lang,
                 "tags": a.tags, "summary": a.summary, "updated": a.updated,
                 "path": str(a.path), "channels": a.channels, "fallback": self.shown.fallback,
-                "other_langs": self.shown.other_langs, "body": a.body}
+                "other_langs": self.shown.other_langs, "body": a.body,
+                "reviewed": a.reviewed or None, "alias": self.shown.alias or None,
+                "sources": [{"url": s.url, "read": s.read, "about": s.about}
+                            for s in a.sources],
+                "contact_channels": [channel_json(c, a.lang) for c in self.channels],
+                "links": [{"text": r.ref.text, "slug": r.slug or None} for r in self.refs]}
 
 
 @dataclass
@@ -141,10 +171,14 @@ def show(session: Session, slug: str, *, raw: bool = False) -> ArticlePage:
 
     shown = catalog.find_article(slug.strip(), session.article_lang, session.index)
     page = ArticlePage(shown, raw)
-    if shown.article.channels and not raw:
-        known = {c.id: c for c in session.channels}
-        page.channels = [known[c] for c in shown.article.channels if c in known]
-        page.unknown_channels = [c for c in shown.article.channels if c not in known]
+    if raw:
+        return page
+    article = shown.article
+    known = {c.id: c for c in session.channels} if article.channels else {}
+    page.channels = [known[c] for c in article.channels if c in known]
+    page.warnings = [_("article '{slug}' names unknown channel '{channel}'").format(
+        slug=article.slug, channel=c) for c in article.channels if c not in known]
+    page.refs = catalog.resolve_cross_references(article, session.index)
     return page
 
 

@@ -25,7 +25,8 @@ ITEM = {"slug": str, "title": str, "category": str, "lang": str, "path": str, "f
 CATEGORY = {"id": str, "name": str, "articles": int}
 ARTICLE = {"slug": str, "title": str, "category": str, "lang": str, "tags": list,
            "summary": str, "updated": str, "path": str, "channels": list, "fallback": bool,
-           "other_langs": list, "body": str}
+           "other_langs": list, "body": str, "reviewed": OPT_STR, "alias": OPT_STR,
+           "sources": list, "contact_channels": list, "links": list}
 INDEX = {"path": str, "article_dirs": list, "files": int, "articles": int, "topics": int,
          "built": int, "rebuilt": bool, "problems": list}
 CHANNEL = {"id": str, "name": str, "names": dict, "kind": str, "address": str, "also": list,
@@ -87,6 +88,8 @@ def test_show_is_one_article():
     assert_shape(doc, ARTICLE)
     assert doc["slug"] == "refund-status" and doc["lang"] == "en"
     assert all(isinstance(c, str) for c in doc["channels"])
+    for channel in doc["contact_channels"]:
+        assert_shape(channel, CHANNEL)
 
 
 def test_index_describes_the_index():

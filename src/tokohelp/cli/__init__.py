@@ -20,7 +20,8 @@ from typer.core import TyperGroup
 from tokohelp import __version__
 from tokohelp.cli import articles
 from tokohelp.cli.common import session_of
-from tokohelp.i18n import N_
+from tokohelp.cli.translate import route_typer_messages, translate_tree
+from tokohelp.i18n import N_, activate, active_lang
 from tokohelp.session import Session
 
 LANG_OPTIONS = ("--lang", "-l")
@@ -52,16 +53,45 @@ def take_lang(args: list[str]) -> tuple[str | None, list[str]]:
 class TokohelpGroup(TyperGroup):
     """The root group: makes the Session, and maps every error to its exit status."""
 
-    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
-        """Take ``--lang`` out of the arguments, make the Session, then let Click run."""
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """Take ``--lang`` out, make the Session, speak its language, then let Click run.
+
+        Click runs in non-standalone mode so that its usage errors come back here and are
+        printed once, translated, in tokohelp's own format; the exit status is ours.
+        """
         lang, rest = take_lang(list(sys.argv[1:] if args is None else args))
         session = extra.get("obj") if isinstance(extra.get("obj"), Session) else Session()
         session.set_options(lang, False)
         extra["obj"] = session
+        previous = active_lang()
         try:
-            return super().main(rest, prog_name, **extra)
+            code = self._run(session, rest, prog_name, complete_var, **extra)
         finally:
+            activate(previous)
             session.close()
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+    def _run(self, session: Session, args: list[str], prog_name: str | None,
+             complete_var: Any, **extra: Any) -> int:
+        """Run one command line and return its exit status."""
+        from tokohelp.cli.render import fail
+        from tokohelp.errors import TokohelpError
+
+        try:
+            activate(session.lang)
+            route_typer_messages()
+            translate_tree(self)
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except TokohelpError as exc:  # a wrong --lang or TOKOHELP_LANG
+            return fail(session, exc, loud=False)
+        except ClickException as exc:
+            return _usage_error(session, exc)
+        except typer.Abort as exc:  # end of input at a prompt, outside a command
+            return fail(session, exc, loud=False)
+        return result if isinstance(result, int) else 0
 
     def invoke(self, ctx: Any) -> Any:
         """Run the command; expected errors print one line and exit with their status."""
@@ -71,12 +101,25 @@ class TokohelpGroup(TyperGroup):
         except (typer.Exit, KeyboardInterrupt):
             raise
         except ClickException:
-            raise  # usage errors: Click prints them (exit 2)
+            raise  # usage errors: printed by main, translated (exit 2)
         except Exception as exc:  # typer.Abort is an Exception too
             from tokohelp.cli.render import fail
 
             status = fail(session, exc, loud=session.debug or "PYTEST_CURRENT_TEST" in os.environ)
             raise typer.Exit(status) from None
+
+
+def _usage_error(session: Session, exc: ClickException) -> int:
+    """Print a Click error in the run's language: help for a bare group, else one line."""
+    from typer._click.exceptions import NoArgsIsHelpError
+
+    if isinstance(exc, NoArgsIsHelpError):
+        session.stderr.write(exc.format_message() + "\n")
+        return exc.exit_code
+    from tokohelp.cli.translate import usage_message
+
+    session.error(*usage_message(exc))
+    return exc.exit_code
 
 
 app = typer.Typer(

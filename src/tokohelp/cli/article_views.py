@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.cli.output import Env, safe
+from tokohelp.i18n import _, format_date
 from tokohelp.safe import strip_control
 
 if TYPE_CHECKING:
@@ -93,35 +94,51 @@ def show_no_match(env: Env, result: SearchResult, category_ids: list[str]) -> No
 
 
 def show_page(env: Env, page: ArticlePage) -> None:
-    """The article, then the contact channels it names."""
-    show_article(env, page.shown, page.raw)
+    """The article, when it was checked, the channels it names, then the unofficial note."""
     if page.raw:
-        return
-    for channel_id in page.unknown_channels:
-        env.warn(f"article '{page.shown.article.slug}' names unknown channel '{channel_id}'")
-    if page.channels:
-        from tokohelp.cli.contact_views import show_article_channels
-
-        show_article_channels(env, page.channels, page.shown.article.lang)
-
-
-def show_article(env: Env, shown: ShownArticle, raw: bool) -> None:
-    """Rendered Markdown (paged on a TTY when long), or the file source with ``raw``."""
-    a = shown.article
-    if raw:
-        env.stdout.write(strip_control(a.path.read_text(encoding="utf-8")).rstrip("\n") + "\n")
-        return
+        return show_raw(env, page.shown)
     from rich.markdown import Markdown
 
-    if shown.fallback:
-        env.err.print(f"[dim]Shown in '{a.lang}': {FALLBACK_NOTE[shown.requested_lang]}.[/dim]")
-    body = Markdown(f"# {strip_control(a.title)}\n\n{strip_control(a.body)}")
-    long_article = a.body.count("\n") + 4 > env.out.size.height
+    _show_notes(env, page.shown)
+    a = page.shown.article
+    text = f"# {strip_control(a.title)}\n\n{strip_control(page.reading_body())}"
+    if a.reviewed:
+        text += "\n\n*" + _("Checked against Tokopedia's pages on {date}.").format(
+            date=format_date(a.reviewed, a.lang)) + "*"
+    body = Markdown(text)
+    long_article = text.count("\n") + 4 > env.out.size.height
     if env.stdout_isatty and long_article:
         with env.out.pager(styles=True):
             env.out.print(body)
     else:
         env.out.print(body)
+    if page.channels:
+        from tokohelp.cli.contact_views import show_article_channels
+
+        show_article_channels(env, page.channels, a.lang)
+    env.out.print("\n[dim]" + safe(unofficial_note()) + "[/dim]")
+
+
+def unofficial_note() -> str:
+    """The note that ends every shown article (articles no longer carry it)."""
+    return _("tokohelp is unofficial: it is not made or endorsed by Tokopedia. Steps, numbers "
+             "and addresses can change; the Tokopedia app has the final word.")
+
+
+def _show_notes(env: Env, shown: ShownArticle) -> None:
+    """On stderr: the older slug that led here, and a language fallback."""
+    a = shown.article
+    if shown.alias:
+        env.err.print("[dim]" + safe(_("'{alias}' is now '{slug}'.").format(
+            alias=shown.alias, slug=a.slug)) + "[/dim]")
+    if shown.fallback:
+        env.err.print(f"[dim]Shown in '{a.lang}': {FALLBACK_NOTE[shown.requested_lang]}.[/dim]")
+
+
+def show_raw(env: Env, shown: ShownArticle) -> None:
+    """The article file's Markdown source, control characters removed."""
+    text = shown.article.path.read_text(encoding="utf-8")
+    env.stdout.write(strip_control(text).rstrip("\n") + "\n")
 
 
 def show_index(env: Env, report: IndexReport) -> None:
