@@ -16,24 +16,34 @@ if TYPE_CHECKING:
     from tokohelp.catalog import SearchResult, ShownArticle
     from tokohelp.ranking import Hit
 
-FALLBACK_NOTE = {"id": "tidak tersedia dalam bahasa Indonesia", "en": "not available in English"}
+
+
+def fallback_note(requested: str) -> str:
+    """Why an article is shown in the other language, in the interface language."""
+    if requested == "id":
+        return _("not available in Indonesian")
+    return _("not available in English")
 
 
 def show_categories(env: Env, result: CategoryList) -> None:
     """A table of categories."""
     from rich.table import Table
 
-    table = Table("id", "name", "topics", box=None, header_style="bold")
-    for cat in result.categories:
-        table.add_row(safe(cat.id), safe(cat.name), str(cat.articles))
+    table = Table("#", safe(_("id")), safe(_("name")), safe(_("topics")), box=None,
+                  header_style="bold")
+    for number, cat in enumerate(result.categories, start=1):
+        table.add_row(str(number), safe(cat.id), safe(cat.name), str(cat.articles))
     env.out.print(table)
+    env.out.print("[dim]" + safe(_("One category: tokohelp list --category ID, NAME or #"))
+                  + "[/dim]")
 
 
 def show_list(env: Env, result: ArticleList) -> None:
     """A table of articles grouped by category order."""
     from rich.table import Table
 
-    table = Table("slug", "title", "category", box=None, header_style="bold")
+    table = Table(safe(_("slug")), safe(_("title")), safe(_("category")), box=None,
+                  header_style="bold")
     for item in result.items:
         marker = f" [dim]({item.lang})[/dim]" if item.fallback else ""
         table.add_row(safe(item.slug), safe(item.title) + marker, safe(item.category))
@@ -65,32 +75,38 @@ def show_hits(env: Env, result: SearchResult, lang: str) -> None:
     if not env.stdout_isatty:
         return _plain_hits(env, result, lang)
     for number, hit in enumerate(result.hits, start=1):
-        note = f" [dim]({FALLBACK_NOTE[lang]})[/dim]" if hit.fallback else ""
+        note = f" [dim]({safe(fallback_note(lang))})[/dim]" if hit.fallback else ""
         env.out.print(f"[bold]{number}. {safe(hit.title)}[/bold]{note}")
         env.out.print(f"   [cyan]{safe(hit.slug)}[/cyan] · {safe(hit.category)}")
         if hit.snippet:
             env.out.print("   ", _highlighted(hit), sep="")
-    env.out.print(f"[dim]Read one: tokohelp show {safe(result.hits[0].slug)}[/dim]")
+    env.out.print("[dim]" + safe(read_one(result.hits[0].slug)) + "[/dim]")
+
+
+def read_one(slug: str) -> str:
+    """The hint that ends a list of hits."""
+    return _("Read one: tokohelp show {slug}").format(slug=slug)
 
 
 def _plain_hits(env: Env, result: SearchResult, lang: str) -> None:
     lines = []
     for number, hit in enumerate(result.hits, start=1):
-        note = f" ({FALLBACK_NOTE[lang]})" if hit.fallback else ""
+        note = f" ({fallback_note(lang)})" if hit.fallback else ""
         lines += [f"{number}. {hit.title}{note}", f"   {hit.slug} · {hit.category}"]
         lines += [f"   {hit.snippet}"] if hit.snippet else []
-    lines.append(f"Read one: tokohelp show {result.hits[0].slug}")
+    lines.append(read_one(result.hits[0].slug))
     env.stdout.write("".join(strip_control(line) + "\n" for line in lines))
 
 
 def show_no_match(env: Env, result: SearchResult, category_ids: list[str]) -> None:
     """Say nothing matched and what to try next."""
-    env.err.print(f"No article matches [bold]{safe(result.query[:80])}[/bold].")
+    env.err.print(safe(_("No article matches {query}.").format(query=result.query[:80])))
     if result.suggestions:
-        env.err.print("Closest titles: " + "; ".join(safe(s) for s in result.suggestions))
-    env.err.print("Browse a category with: tokohelp list --category ID")
-    env.err.print("Category ids: " + ", ".join(safe(c) for c in category_ids))
-    env.err.print("Or reach a person: tokohelp contact")
+        env.err.print(safe(_("Closest titles: {titles}").format(
+            titles="; ".join(result.suggestions))))
+    env.err.print(safe(_("Browse a category with: tokohelp list --category ID")))
+    env.err.print(safe(_("Category ids: {ids}").format(ids=", ".join(category_ids))))
+    env.err.print(safe(_("Or reach a person: tokohelp contact")))
 
 
 def show_page(env: Env, page: ArticlePage) -> None:
@@ -132,7 +148,8 @@ def _show_notes(env: Env, shown: ShownArticle) -> None:
         env.err.print("[dim]" + safe(_("'{alias}' is now '{slug}'.").format(
             alias=shown.alias, slug=a.slug)) + "[/dim]")
     if shown.fallback:
-        env.err.print(f"[dim]Shown in '{a.lang}': {FALLBACK_NOTE[shown.requested_lang]}.[/dim]")
+        env.err.print("[dim]" + safe(_("Shown in '{lang}': {why}.").format(
+            lang=a.lang, why=fallback_note(shown.requested_lang))) + "[/dim]")
 
 
 def show_raw(env: Env, shown: ShownArticle) -> None:
@@ -143,14 +160,16 @@ def show_raw(env: Env, shown: ShownArticle) -> None:
 
 def show_index(env: Env, report: IndexReport) -> None:
     """Index facts as aligned lines."""
-    import time
+    from tokohelp.i18n import format_datetime
 
     info = report.info
-    built = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.built))
+    built = format_datetime(info.built)
     if info.rebuilt:
-        built += " (just now)"
-    rows = [("index", info.path), ("articles from", ", ".join(map(str, info.article_dirs))),
-            ("files", info.files), ("articles", info.articles), ("topics", info.topics),
-            ("built", built), ("skipped", len(info.problems))]
+        built += " " + _("(just now)")
+    rows = [(_("index"), info.path),
+            (_("articles from"), ", ".join(map(str, info.article_dirs))),
+            (_("files"), info.files), (_("articles"), info.articles), (_("topics"), info.topics),
+            (_("built"), built), (_("skipped"), len(info.problems))]
+    width = max(len(key) for key, _value in rows)
     for key, value in rows:
-        env.out.print(f"[bold]{key:>13}[/bold]  {safe(str(value))}")
+        env.out.print(f"[bold]{safe(key):>{width}}[/bold]  {safe(str(value))}")
