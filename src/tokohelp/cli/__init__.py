@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, NamedTuple
+from typing import Any
 
 import typer
 from typer._click.exceptions import ClickException  # typer >= 0.26 vendors Click
@@ -26,15 +26,17 @@ from tokohelp.session import Session
 LANG_OPTIONS = ("--lang", "-l")
 
 
-class Entry(NamedTuple):
+class Entry:
     """Where a command lives (its module's Typer ``app``) and its help text (an msgid).
 
     ``command`` names one command of that app; None means the app is a group of its own.
+    (A plain slotted class: a NamedTuple would cost more to define at every start.)
     """
 
-    module: str
-    command: str | None
-    help: str
+    __slots__ = ("command", "help", "module")
+
+    def __init__(self, module: str, command: str | None, help: str) -> None:
+        self.module, self.command, self.help = module, command, help
 
 
 # Every command, in the order --help lists them.  Only the one being run is imported and
@@ -136,7 +138,6 @@ class TokohelpGroup(TyperGroup):
     def _run(self, session: Session, args: list[str], prog_name: str | None,
              complete_var: Any, **extra: Any) -> int:
         """Run one command line and return its exit status."""
-        from tokohelp.cli.render import fail
         from tokohelp.errors import TokohelpError
 
         try:
@@ -144,11 +145,11 @@ class TokohelpGroup(TyperGroup):
             route_typer_messages()
             translate_tree(self)
             result = super().main(args, prog_name, complete_var, False, **extra)
-        except TokohelpError as exc:  # a wrong --lang or TOKOHELP_LANG
-            return fail(session, exc, loud=False)
         except ClickException as exc:
             return _usage_error(session, exc)
-        except typer.Abort as exc:  # end of input at a prompt, outside a command
+        except (TokohelpError, typer.Abort) as exc:  # a wrong --lang; end of input at a prompt
+            from tokohelp.cli.render import fail
+
             return fail(session, exc, loud=False)
         return result if isinstance(result, int) else 0
 
