@@ -145,3 +145,11 @@ def test_config_init_twice_is_a_config_error_in_indonesian():
 def test_the_check_would_catch_an_english_message():
     assert english_in("tokohelp: error: No article matches refund.") != []
     assert english_in(runner.invoke(app, ["--lang", "en", "search", "--help"]).stdout) != []
+
+
+def test_short_labels_of_the_channel_card_are_indonesian_too():
+    card = runner.invoke(app, ["--lang", "id", "contact", "--channel", "email"]).stdout
+    lines = [line.strip() for line in card.splitlines()]
+    for label in ("Reach:", "Hours:", "Who:", "Steps", "Good to know", "Every platform"):
+        assert not any(line.startswith(label) or f"({label})" in line for line in lines), label
+    assert any(line.startswith("Langkah (Semua platform)") for line in lines)
