@@ -264,7 +264,10 @@ def _merge(units: list[Unit]) -> list[Unit]:
     """One unit per distinct meaning: "refund refund" or "pengembalian dana refund" count once."""
     merged: dict[frozenset[str], Unit] = {}
     for unit in units:
-        key = frozenset(unit.alternatives) if not unit.prefix else frozenset({unit.word + "*"})
+        concepts = frozenset(a for a in unit.alternatives if a.startswith(textproc.CONCEPT_PREFIX))
+        key = concepts or frozenset(unit.alternatives)
+        if unit.prefix:
+            key = frozenset({unit.word + "*"})
         merged.setdefault(key, unit)
     return list(merged.values())
 
