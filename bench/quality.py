@@ -101,8 +101,18 @@ def load_queries(path: Path = QUERIES, split: str = "dev") -> list[Query]:
 
 
 def load_split(split: str) -> list[Query]:
-    """Every query of ``split`` ("dev" or "heldout")."""
-    return [q for name in SPLITS[split] for q in load_queries(EVAL / name, split)]
+    """Every query of ``split`` ("dev" or "heldout"), expected slugs resolved through aliases."""
+    renamed = aliases()
+    return [Query(q.text, q.lang, tuple(renamed.get(e, e) for e in q.expect), q.group, q.split)
+            for name in SPLITS[split] for q in load_queries(EVAL / name, split)]
+
+
+def aliases() -> dict[str, str]:
+    """Old slug -> topic, from the configured library: a query written for ``tokopoints``
+    is answered by the topic that now carries that alias."""
+    from tokohelp import config
+
+    return {alias: a.slug for a in _library_dirs(config.article_dirs()) for alias in a.aliases}
 
 
 def rank_of(ranked: Sequence[str], expect: Iterable[str]) -> int | None:
@@ -196,9 +206,13 @@ class BM25:
 
 
 def _library(articles_dir: Path):  # type: ignore[no-untyped-def]
+    return _library_dirs([articles_dir])
+
+
+def _library_dirs(dirs: list[Path]):  # type: ignore[no-untyped-def]
     from tokohelp.articles import load_library
 
-    return load_library([articles_dir]).articles
+    return load_library(dirs).articles
 
 
 def baseline_ranker(articles_dir: Path = ARTICLES) -> Ranker:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,9 +48,12 @@ LINE_SHARE = 0.3
 TITLE_SHARE = 0.2
 # A generic word (data: [weak] in synonyms.toml) weighs this share of its idf.
 WEAK = 0.5
-# A hit is confident from this score on, and only near the best hit's score.
-CONFIDENT = 0.42
+# A hit is confident from this score on, and only near the best hit's score, and only
+# when at most MAX_UNKNOWN of the query's weight is in words no article uses
+# (tuned on tests/eval dev queries).
+CONFIDENT = 0.25
 CONFIDENT_NEAR = 0.75
+MAX_UNKNOWN = 0.15
 # A typo-repaired word is a guess: it weighs this share of a typed one.
 CORRECTED = 0.7
 # Documents in the query's own language win ties by this factor.
@@ -95,6 +99,9 @@ class ParsedQuery:
     terms: list[Unit]
     concepts: list[str] = field(default_factory=list)
     language: str = ""  # "id", "en", or "" when the words do not tell
+    # The share of the query's weight in words no article uses, in any language.
+    unknown_share: float = 0.0
+    surface: frozenset[str] = frozenset()  # stems of the phrase units' own words
     _seen: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def highlights(self, word: str) -> bool:
@@ -129,8 +136,13 @@ class ParsedQuery:
         return sum(t.weights.get(lang, 0.0) for t in self.terms) or 1.0
 
     def words(self) -> frozenset[str]:
-        """Every term the query may match, for how much of a title the query explains."""
-        return frozenset(alt for t in self.terms if not t.negated for alt in t.alternatives)
+        """Every term the query may match, for how much of a title the query explains.
+
+        The stems of a phrase's own words count too ("tarik saldo" explains the
+        "tarik" and "saldo" of a title, not only its concept).
+        """
+        return frozenset(alt for t in self.terms if not t.negated for alt in t.alternatives
+                         ) | self.surface
 
 
 @dataclass
@@ -230,8 +242,11 @@ def parse_query(db: sqlite3.Connection, text: str) -> ParsedQuery:
             units.append(unit)
         position = end
     units = units or [_unit(db, [t], [], known, language) for t in tokens]
-    return ParsedQuery(_merge(units), [c for u in units for c in u.alternatives
-                                        if c.startswith(textproc.CONCEPT_PREFIX)], language)
+    phrase_words = [w for u in units if " " in u.word and not u.negated for w in u.word.split()]
+    surface = frozenset(stem for w in phrase_words if w not in stop
+                        for stem in _stems(w, known.get(w, 0), language))
+    concepts = [c for u in units for c in u.alternatives if c.startswith(textproc.CONCEPT_PREFIX)]
+    return ParsedQuery(_merge(units), concepts, language, surface=surface)
 
 
 def _unit(db: sqlite3.Connection, words: list[str], concepts: list[str],
@@ -291,7 +306,7 @@ def rank(index: Index, parsed: ParsedQuery, *, lang: str, category: str | None =
     _weigh(db, parsed)
     scored = _rerank(db, parsed, candidates)
     hits = _per_topic(db, scored, lang, parsed.language, limit)
-    _mark_confident(hits)
+    _mark_confident(hits, parsed)
     for hit in hits:
         hit.snippet, hit.highlights = make_snippet(_stored_text(db, hit.doc_id), parsed)
     return hits
@@ -384,6 +399,8 @@ def _weigh(db: sqlite3.Connection, parsed: ParsedQuery) -> None:
     df: dict[tuple[str, str], int] = {
         (term, lang): n for term, lang, n in db.execute(
             f"SELECT term, lang, docs FROM df WHERE term IN ({marks})", terms)}
+    known = {term for term, _ in df}
+    unknown = 0.0
     for unit in parsed.terms:
         factor = (CORRECTED if unit.corrected else 1.0) * (WEAK if unit.weak else 1.0)
         for lang, total in totals.items():
@@ -392,6 +409,10 @@ def _weigh(db: sqlite3.Connection, parsed: ParsedQuery) -> None:
                 unit.weights[lang] = _idf(max(counts), total) * factor
             else:
                 unit.weights[lang] = _idf(1, total) * (0.5 if unit.prefix else UNKNOWN_WEIGHT)
+        if unit.alternatives.isdisjoint(known):
+            unknown += max(unit.weights.values())
+    everything = sum(max(unit.weights.values()) for unit in parsed.terms)
+    parsed.unknown_share = unknown / everything if everything else 1.0
 
 
 def _idf(docs: int, total: int) -> float:
@@ -446,16 +467,20 @@ def _score(doc: _Doc, parsed: ParsedQuery, words: frozenset[str]) -> float:
 def _credit(doc: _Doc, unit: Unit) -> float:
     """What one unit earns in ``doc``: its weight times the best field's credit."""
     weight = unit.weights.get(doc.lang, 0.0)
-    if unit.negated:
-        negated = {textproc.NEGATED_PREFIX + a for a in unit.alternatives}
-        if any(not negated.isdisjoint(f) for f in doc.fields):
-            return weight
-        plain = any(unit.found_in(f) for f in doc.fields)
-        return weight * NEGATED_PLAIN if plain else 0.0
-    for terms, credit in zip(doc.fields, FIELD_CREDIT, strict=True):
-        if unit.found_in(terms):
-            return weight * credit
-    return 0.0
+    plain = _best_field(doc, unit.found_in)
+    if not unit.negated:
+        return weight * FIELD_CREDIT[plain] if plain is not None else 0.0
+    negated = {textproc.NEGATED_PREFIX + a for a in unit.alternatives}
+    denied = _best_field(doc, lambda terms: not negated.isdisjoint(terms))
+    if denied is not None and (plain is None or denied <= plain):
+        return weight * FIELD_CREDIT[denied]
+    # The article is about the very thing the user does not have or mean.
+    return weight * NEGATED_PLAIN if plain is not None else 0.0
+
+
+def _best_field(doc: _Doc, found: Callable[[frozenset[str]], bool]) -> int | None:
+    """The index of the strongest field (title first) where ``found`` holds, None if none."""
+    return next((i for i, terms in enumerate(doc.fields) if found(terms)), None)
 
 
 def _line_share(line: frozenset[str], parsed: ParsedQuery, lang: str) -> float:
@@ -483,9 +508,15 @@ def _doc_rows(db: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[str, st
     return {doc_id: (slug, lang) for doc_id, slug, lang in rows}
 
 
-def _mark_confident(hits: list[Hit]) -> None:
-    """Confident: a high enough score, and close to the best (a clear second is fine too)."""
-    if not hits:
+def _mark_confident(hits: list[Hit], parsed: ParsedQuery) -> None:
+    """Confident: a high enough score, close to the best (a clear second is fine too), for a
+    query whose words the library mostly uses.
+
+    Words no article uses are the surest sign of a question the library does
+    not cover ("harga emas", "wordpress"): past MAX_UNKNOWN of the query's
+    weight, nothing is confident, however well the rest matched.
+    """
+    if not hits or parsed.unknown_share > MAX_UNKNOWN:
         return
     top = hits[0].score
     for hit in hits:
