@@ -46,6 +46,9 @@ NEGATED_PLAIN = -0.3
 COVERAGE_SHARE = 0.5
 LINE_SHARE = 0.3
 TITLE_SHARE = 0.2
+# Stage one's BM25 (relative to the best candidate's) adds this share: it knows how
+# often and how densely an article uses the words, which coverage ignores.
+BM25_SHARE = 0.15
 # A generic word (data: [weak] in synonyms.toml) weighs this share of its idf.
 WEAK = 0.5
 # A hit is confident from this score on, and only near the best hit's score, and only
@@ -442,14 +445,15 @@ class _Doc:
 
 def _rerank(db: sqlite3.Connection, parsed: ParsedQuery,
             candidates: dict[int, float]) -> list[tuple[float, float, int]]:
-    """(score, bm25, docid) for every candidate, best first."""
+    """(score, bm25 share, docid) for every candidate, best first (by their sum)."""
     rows = db.execute("SELECT t.id, d.lang, t.terms FROM doc_terms t JOIN docs d ON d.id = t.id"
                       " WHERE t.id IN (SELECT value FROM json_each(?))",
                       (json.dumps(list(candidates)),))
     words = parsed.words()
-    out = [(_score(_Doc.parse(doc_id, lang, stored), parsed, words), candidates[doc_id], doc_id)
-           for doc_id, lang, stored in rows]
-    return sorted(out, reverse=True)
+    best = max(candidates.values(), default=0.0) or 1.0
+    out = [(_score(_Doc.parse(doc_id, lang, stored), parsed, words),
+            BM25_SHARE * candidates[doc_id] / best, doc_id) for doc_id, lang, stored in rows]
+    return sorted(out, key=lambda row: row[0] + row[1], reverse=True)
 
 
 def _score(doc: _Doc, parsed: ParsedQuery, words: frozenset[str]) -> float:
@@ -493,13 +497,13 @@ def _per_topic(db: sqlite3.Connection, scored: list[tuple[float, float, int]], l
                language: str, limit: int) -> list[Hit]:
     """One hit per topic, in ``lang`` where it exists, best topic first."""
     docs = _doc_rows(db, [doc_id for _, _, doc_id in scored])
-    topics: dict[str, tuple[float, float, float]] = {}
+    topics: dict[str, tuple[float, float]] = {}
     for score, bm25, doc_id in scored:
         boost = SAME_LANGUAGE if docs[doc_id][1] == (language or lang) else 1.0
         slug = docs[doc_id][0]
-        topics[slug] = max(topics.get(slug, (0.0, 0.0, 0.0)), (score * boost, bm25, score))
+        topics[slug] = max(topics.get(slug, (0.0, 0.0)), ((score + bm25) * boost, score))
     order = sorted(topics.items(), key=lambda kv: kv[1], reverse=True)[:limit]
-    return [_pick_version(db, slug, min(score, 1.0), lang) for slug, (_, _, score) in order]
+    return [_pick_version(db, slug, min(score, 1.0), lang) for slug, (_, score) in order]
 
 
 def _doc_rows(db: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[str, str]]:

@@ -67,7 +67,7 @@ def vocabulary() -> Vocabulary:
     return Vocabulary(
         stopwords=frozenset(w for words in stop.values() for w in words),
         slang=dict(data.get("slang", {})),
-        phrase_starts=_phrase_starts(data.get("concept", [])),
+        phrase_starts=_phrase_starts(data.get("concept", []), dict(data.get("slang", {}))),
         negation_cues=tuple(sorted({tuple(tokenize(c)) for c in negation.get("cues", [])} - {()},
                                    key=len, reverse=True)),
         negation_breaks=frozenset(negation.get("breaks", [])),
@@ -79,13 +79,17 @@ def vocabulary() -> Vocabulary:
     )
 
 
-def _phrase_starts(concepts: list[dict]) -> dict[str, list[tuple[Phrase, str]]]:
+def _phrase_starts(concepts: list[dict], slang: dict[str, str]
+                   ) -> dict[str, list[tuple[Phrase, str]]]:
+    """Phrases by first word. Each is kept as written (articles) and with its slang expanded
+    (queries are expanded first), so "nomor cs" also matches "nomor customer service"."""
     starts: dict[str, list[tuple[Phrase, str]]] = {}
     for concept in concepts:
         for phrase in concept["phrases"]:
-            words = tuple(tokenize(phrase))
-            if words:
-                starts.setdefault(words[0], []).append((words, CONCEPT_PREFIX + concept["id"]))
+            written = tuple(tokenize(phrase))
+            for words in dict.fromkeys((written, tuple(_expand(list(written), slang)))):
+                if words:
+                    starts.setdefault(words[0], []).append((words, CONCEPT_PREFIX + concept["id"]))
     for options in starts.values():
         options.sort(key=lambda option: len(option[0]), reverse=True)
     return starts
@@ -100,8 +104,22 @@ def normalize(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """ASCII word tokens of the normalised text."""
-    return normalize(text).translate(_SEPARATORS).split()
+    """ASCII word tokens of the normalised text.
+
+    A one-letter prefix joins its word ("e-mail", "e-wallet" and "email" are one
+    token), so the lone letter does not become a word of its own.
+    """
+    text = normalize(text)
+    if "-" in text:
+        text = " ".join(_join_letter_prefix(chunk) for chunk in text.split())
+    return text.translate(_SEPARATORS).split()
+
+
+def _join_letter_prefix(chunk: str) -> str:
+    word = chunk.lstrip("([{\"'")
+    if len(word) > 2 and word[1] == "-" and word[0].isalpha() and word[2].isalnum():
+        return word[0] + word[2:]
+    return chunk
 
 
 @lru_cache(maxsize=2)
@@ -210,7 +228,10 @@ def terms_for_tokens(tokens: list[str], lang: str) -> list[str]:
 
 def expand_slang(tokens: list[str]) -> list[str]:
     """Replace colloquial words and abbreviations, following chains (gmn -> gimana -> ...)."""
-    slang = vocabulary().slang
+    return _expand(tokens, vocabulary().slang)
+
+
+def _expand(tokens: list[str], slang: dict[str, str]) -> list[str]:
     out: list[str] = []
     for token in tokens:
         seen = 0
