@@ -164,6 +164,9 @@ class Hit:
     fallback: bool = False
     confident: bool = False
     doc_id: int = 0
+    # How much of the query the article explains (0..1), what ``confident`` is decided
+    # on; ``score`` (the order) adds a share of BM25 and the same-language preference.
+    fit: float = 0.0
 
 
 def osa_distance(a: str, b: str, limit: int) -> int:
@@ -503,7 +506,10 @@ def _per_topic(db: sqlite3.Connection, scored: list[tuple[float, float, int]], l
         slug = docs[doc_id][0]
         topics[slug] = max(topics.get(slug, (0.0, 0.0)), ((score + bm25) * boost, score))
     order = sorted(topics.items(), key=lambda kv: kv[1], reverse=True)[:limit]
-    return [_pick_version(db, slug, min(score, 1.0), lang) for slug, (_, score) in order]
+    hits = [_pick_version(db, slug, round(rank, 4), lang) for slug, (rank, _) in order]
+    for hit, (_, (_, fit)) in zip(hits, order, strict=True):
+        hit.fit = min(fit, 1.0)
+    return hits
 
 
 def _doc_rows(db: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -522,9 +528,9 @@ def _mark_confident(hits: list[Hit], parsed: ParsedQuery) -> None:
     """
     if not hits or parsed.unknown_share > MAX_UNKNOWN:
         return
-    top = hits[0].score
+    top = max(hit.fit for hit in hits)
     for hit in hits:
-        hit.confident = hit.score >= CONFIDENT and hit.score >= top * CONFIDENT_NEAR
+        hit.confident = hit.fit >= CONFIDENT and hit.fit >= top * CONFIDENT_NEAR
 
 
 def _pick_version(db: sqlite3.Connection, slug: str, score: float, lang: str) -> Hit:

@@ -60,8 +60,8 @@ def test_long_story_does_not_make_a_weak_match_confident(desk):
 
 
 def test_scores_stay_between_zero_and_one_for_any_length(desk):
-    short = top("parcel late").score
-    long = top("parcel late " + "parcel late " * 40).score
+    short = top("parcel late").fit
+    long = top("parcel late " + "parcel late " * 40).fit
     assert 0 < short <= 1 and 0 < long <= 1
     assert long == pytest.approx(short, abs=0.05)  # repeating words adds nothing
 
