@@ -131,6 +131,30 @@ def test_evaluation_set_top3_accuracy_at_least_90_percent():
     assert hits / len(queries) >= 0.90, f"top-3 accuracy {hits / len(queries):.3f}"
 
 
+def _split(name):
+    return tomllib.loads((EVAL.parent / name).read_text())["query"]
+
+
+def test_heldout_top3_accuracy_at_least_90_percent():
+    """Measured only: tests/eval/heldout.toml is never used to tune (see its header)."""
+    queries = [q for q in _split("heldout.toml") if q["expect"]]
+    assert len(queries) >= 150
+    index = catalog.open_library_index()
+    hits = 0
+    for q in queries:
+        found = catalog.search(q["q"], q["lang"], limit=3, index=index, lang_explicit=False)
+        hits += any(h.slug in q["expect"] for h in found.hits)
+    assert hits / len(queries) >= 0.90, f"held-out top-3 accuracy {hits / len(queries):.3f}"
+
+
+def test_out_of_scope_dev_queries_are_mostly_not_confident():
+    queries = [q for q in _split("dev.toml") if not q["expect"]]
+    assert len(queries) >= 20
+    index = catalog.open_library_index()
+    caught = sum(not catalog.search(q["q"], q["lang"], index=index).confident for q in queries)
+    assert caught / len(queries) >= 0.8, f"out-of-scope recall {caught / len(queries):.3f}"
+
+
 def test_large_library_uses_directory_check_then_periodic_full_check(library, monkeypatch):
     from tokohelp import index as search
 
