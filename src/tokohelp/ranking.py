@@ -43,12 +43,15 @@ UNKNOWN_WEIGHT = 0.6
 NEGATED_PLAIN = -0.3
 # The final score: coverage over all fields, the best single title, question or tag,
 # and the share of the title's terms the query explains.
-COVERAGE_SHARE = 0.5
-LINE_SHARE = 0.3
+COVERAGE_SHARE = 0.4
+LINE_SHARE = 0.4
 TITLE_SHARE = 0.2
 # Stage one's BM25 (relative to the best candidate's) adds this share: it knows how
 # often and how densely an article uses the words, which coverage ignores.
 BM25_SHARE = 0.15
+# A title, question or tag line counts at least this share of its weight, the rest by how
+# much of the line the query explains.
+LINE_FLOOR = 0.5
 # A generic word (data: [weak] in synonyms.toml) weighs this share of its idf.
 WEAK = 0.5
 # A hit is confident from this score on, and only near the best hit's score, and only
@@ -464,7 +467,7 @@ def _score(doc: _Doc, parsed: ParsedQuery, words: frozenset[str]) -> float:
     of the document's title the query explains (what the article is about)."""
     total = parsed.total_weight(doc.lang)
     coverage = max(sum(_credit(doc, unit) for unit in parsed.terms) / total, 0.0)
-    best_line = max(_line_share(line, parsed, doc.lang) for line in doc.lines) / total
+    best_line = max(_line_score(line, parsed, doc.lang, words) for line in doc.lines) / total
     title = doc.lines[0]
     about = len(title & words) / len(title) if title else 0.0
     score = COVERAGE_SHARE * coverage + LINE_SHARE * best_line + TITLE_SHARE * about
@@ -490,10 +493,17 @@ def _best_field(doc: _Doc, found: Callable[[frozenset[str]], bool]) -> int | Non
     return next((i for i, terms in enumerate(doc.fields) if found(terms)), None)
 
 
-def _line_share(line: frozenset[str], parsed: ParsedQuery, lang: str) -> float:
-    """The weight of the (un-negated) units that one title, question or tag holds together."""
-    return sum(u.weights.get(lang, 0.0) for u in parsed.terms
-               if not u.negated and u.found_in(line))
+def _line_score(line: frozenset[str], parsed: ParsedQuery, lang: str,
+                words: frozenset[str]) -> float:
+    """The weight of the (un-negated) units that one title, question or tag holds together,
+    more when the line says little else (a line that is the query beats one that adds
+    "failed" or "add a bank account" to it)."""
+    share = sum(u.weights.get(lang, 0.0) for u in parsed.terms
+                if not u.negated and u.found_in(line))
+    if not share or not line:
+        return share
+    precision = len(line & words) / len(line)
+    return share * (LINE_FLOOR + (1 - LINE_FLOOR) * precision)
 
 
 def _per_topic(db: sqlite3.Connection, scored: list[tuple[float, float, int]], lang: str,
