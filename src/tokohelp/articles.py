@@ -7,6 +7,7 @@ Loading never stops at a broken file: each problem is collected as an
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -109,6 +110,8 @@ def parse_article(text: str, path: Path, categories: Iterable[str]) -> Article:
         meta = tomllib.loads(head)
     except tomllib.TOMLDecodeError as exc:
         raise BadInputError(f"bad front matter: {exc}") from None
+    except RecursionError:
+        raise BadInputError(_("bad front matter: values nested too deeply")) from None
     _validate(meta, set(categories))
     return Article(
         slug=meta["slug"], lang=meta["lang"], title=meta["title"], category=meta["category"],
@@ -209,15 +212,81 @@ def _cross_ref_at(body: str, at: int) -> CrossRef | None:
     return CrossRef(text, slug, open_at, close_at + 1)
 
 
-def iter_article_files(dirs: Iterable[Path]) -> Iterator[Path]:
+def walk(top: Path, problems: list[ArticleProblem] | None = None
+         ) -> Iterator[tuple[os.DirEntry[str] | None, bool]]:
+    """(entry, is_dir) for every directory and file below ``top``, depth first in name order.
+
+    Directory links are followed, but a directory reached a second time (a link
+    back to an ancestor, or to one already read) is skipped and reported in
+    ``problems``, so a link loop can never make a walk endless.  ``top`` itself
+    comes first, as ``(None, True)``.
+    """
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[str, os.DirEntry[str] | None]] = [(str(top), None)]
+    while stack:
+        path, entry = stack.pop()
+        if not _first_visit(path, seen, problems):
+            continue
+        yield entry, True
+        try:
+            with os.scandir(path) as it:
+                children = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue
+        dirs = [c for c in children if _is_dir(c)]
+        for child in children:
+            if child not in dirs:
+                yield child, False
+        stack.extend((d.path, d) for d in reversed(dirs))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _first_visit(path: str, seen: set[tuple[int, int]],
+                 problems: list[ArticleProblem] | None) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    key = (st.st_dev, st.st_ino)
+    if key in seen:
+        if problems is not None:
+            problems.append(problem(Path(path), _(
+                "a directory link leads back to a directory already read; skipped")))
+        return False
+    seen.add(key)
+    return True
+
+
+def problem(path: Path, reason: str) -> ArticleProblem:
+    """An ArticleProblem whose path can always be printed and stored (undecodable bytes in a
+    file name are shown as escapes)."""
+    text = str(path)
+    safe = os.fsencode(text).decode("utf-8", "backslashreplace")
+    return ArticleProblem(path if safe == text else Path(safe), reason)
+
+
+def iter_article_files(dirs: Iterable[Path],
+                       problems: list[ArticleProblem] | None = None) -> Iterator[Path]:
     """Every ``*.md`` file under the given directories, in a stable order."""
     for base in dirs:
         if base.is_dir():
-            yield from sorted(p for p in base.rglob("*.md") if p.is_file())
+            for entry, is_dir in walk(base, problems):
+                if not is_dir and entry is not None and entry.name.endswith(".md"):
+                    yield Path(entry.path)
 
 
 def read_article(path: Path, categories: Iterable[str]) -> Article:
     """Read and parse one file; encoding and I/O problems become BadInputError."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInputError(_("the file name is not valid UTF-8; rename the file")) from None
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
@@ -272,10 +341,11 @@ def load_library(dirs: list[Path]) -> Library:
     """Load all articles; broken files are reported, not fatal."""
     categories = load_categories(dirs)
     ids = [c.id for c in categories]
-    articles, problems = [], []
-    for path in iter_article_files(dirs):
+    articles: list[Article] = []
+    problems: list[ArticleProblem] = []
+    for path in iter_article_files(dirs, problems):
         try:
             articles.append(read_article(path, ids))
         except BadInputError as exc:
-            problems.append(ArticleProblem(path, exc.message))
+            problems.append(problem(path, exc.message))
     return Library(articles, categories, problems)

@@ -7,8 +7,10 @@ the terminal, so the CLI, tests and benchmarks all call the same code.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from tokohelp import config
 from tokohelp.articles import (
@@ -19,9 +21,12 @@ from tokohelp.articles import (
     load_categories,
     read_article,
 )
-from tokohelp.errors import BadInputError, NotFoundError
+from tokohelp.errors import BadInputError, NotFoundError, StorageError
+from tokohelp.i18n import _
 from tokohelp.index import Index, open_index
 from tokohelp.ranking import Hit, parse_query, rank
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -81,6 +86,7 @@ class SearchResult:
     lang: str = ""
     query_lang: str = ""
     other_lang: str = ""
+    notices: list[str] = field(default_factory=list)  # e.g. the index was rebuilt
 
     @property
     def confident(self) -> bool:
@@ -148,8 +154,9 @@ def list_articles(lang: str, category: str | None = None,
     check_category(category)
     index = index or open_library_index()
     sql = "SELECT slug, title, category, lang, path FROM docs"
-    rows = index.db.execute(sql + (" WHERE category = ?" if category else ""),
-                            (category,) if category else ()).fetchall()
+    rows = guarded(index, lambda: index.db.execute(
+        sql + (" WHERE category = ?" if category else ""),
+        (category,) if category else ()).fetchall())
     chosen: dict[str, tuple] = {}
     for row in rows:
         if row[0] not in chosen or row[3] == lang:
@@ -195,6 +202,10 @@ def find_article(slug: str, lang: str, index: Index | None = None) -> ShownArtic
     When ``lang`` does not exist the other language is shown, marked as fallback.
     """
     index = index or open_library_index()
+    return guarded(index, lambda: _find_article(slug, lang, index))
+
+
+def _find_article(slug: str, lang: str, index: Index) -> ShownArticle:
     topic, alias = resolve_slug(slug, index)
     rows = dict(index.db.execute("SELECT lang, path FROM docs WHERE slug = ?", (topic,)))
     chosen = lang if lang in rows else sorted(rows)[0]
@@ -244,6 +255,13 @@ def search(query: str, lang: str, category: str | None = None, limit: int = 10,
         raise BadInputError("--limit must be at least 1")
     check_category(category)
     index = index or open_library_index()
+    result = guarded(index, lambda: _search(index, query, lang, category, limit, lang_explicit))
+    result.notices = list(index.notices)
+    return result
+
+
+def _search(index: Index, query: str, lang: str, category: str | None, limit: int,
+            lang_explicit: bool) -> SearchResult:
     parsed = parse_query(index.db, query)
     shown = lang if lang_explicit or not parsed.language else parsed.language
     hits = rank(index, parsed, lang=shown, category=category, limit=limit)
@@ -253,6 +271,31 @@ def search(query: str, lang: str, category: str | None = None, limit: int = 10,
     if not hits:
         result.suggestions = _suggest(index, query, shown)
     return result
+
+
+def guarded(index: Index, work: Callable[[], T]) -> T:
+    """Run ``work`` on the index; if the index turns out damaged, rebuild it and run it again.
+
+    SQLite reports a damaged page only when a query reads it, so this is where a
+    corrupt index is found. A second failure is a StorageError with what to do.
+    """
+    import sqlite3
+
+    from tokohelp.index import is_busy
+
+    try:
+        return work()
+    except sqlite3.DatabaseError as exc:
+        if is_busy(exc):
+            raise StorageError(_("the search index is busy: {reason}").format(reason=exc),
+                               _("Try again in a moment.")) from None
+    index.repair()
+    try:
+        return work()
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(_("the search index cannot be read: {reason}").format(reason=exc),
+                           _("Delete the cache directory shown by 'tokohelp index' and retry."),
+                           ) from None
 
 
 def _other_lang(result: SearchResult, reader_lang: str) -> str:
