@@ -18,10 +18,14 @@ from tokohelp.config import LANGS
 from tokohelp.errors import BadInputError
 from tokohelp.i18n import _
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+
+def _toml():  # type: ignore[no-untyped-def]
+    """The TOML parser, imported when a file is parsed (a warm search parses none)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
 
 FENCE = "+++"
 REQUIRED = ("title", "category", "lang", "slug")
@@ -106,6 +110,7 @@ def split_front_matter(text: str) -> tuple[str, str]:
 def parse_article(text: str, path: Path, categories: Iterable[str]) -> Article:
     """Parse one article's text; every failure is a BadInputError with the reason."""
     head, body = split_front_matter(text)
+    tomllib = _toml()
     try:
         meta = tomllib.loads(head)
     except tomllib.TOMLDecodeError as exc:
@@ -310,8 +315,8 @@ def load_categories(dirs: Iterable[Path]) -> list[Category]:
 
 def _parse_categories(path: Path) -> list[Category]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = _toml().loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, _toml().TOMLDecodeError) as exc:
         raise BadInputError(f"{path}: cannot read categories: {exc}") from None
     return [
         Category(id=entry["id"], names={lang: entry.get(f"{lang}_name", "") for lang in LANGS})

@@ -6,7 +6,6 @@ the terminal, so the CLI, tests and benchmarks all call the same code.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -236,6 +235,8 @@ def _read_indexed(path: Path) -> Article:
 
 
 def _slug_hint(index: Index, slug: str) -> str:
+    import difflib
+
     slugs = [r[0] for r in index.db.execute(
         "SELECT DISTINCT slug FROM docs UNION SELECT alias FROM aliases")]
     close = difflib.get_close_matches(slug, slugs, n=3)
@@ -316,6 +317,8 @@ def confident_articles(text: str, lang: str, limit: int = 3,
 
 
 def _suggest(index: Index, query: str, lang: str) -> list[str]:
+    import difflib
+
     titles = [r[0] for r in index.db.execute(
         "SELECT title FROM docs WHERE lang = ? LIMIT 20000", (lang,))]
     return difflib.get_close_matches(query[:200], titles, n=3, cutoff=0.3)

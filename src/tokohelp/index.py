@@ -9,7 +9,6 @@ old one atomically, so concurrent searches never see half an index.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sqlite3
 import time
@@ -19,6 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tokohelp import textproc
+
+try:  # the BLAKE2 module alone: hashlib would load OpenSSL (2 ms) on every search
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import blake2b
 from tokohelp.articles import (
     ArticleProblem,
     link_text_only,
@@ -49,6 +53,7 @@ WEIGHTS = (10.0, 8.0, 6.0, 3.0, 1.0)
 HEAD_COLUMNS = "{title questions tags summary}"
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE blobs(key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE docs(id INTEGER PRIMARY KEY, slug TEXT, lang TEXT, category TEXT, title TEXT,
                   summary TEXT, path TEXT);
 CREATE INDEX docs_slug ON docs(slug);
@@ -132,8 +137,10 @@ def snapshot(dirs: Iterable[Path]) -> Snapshot:
     """Stat every article file (path, size, mtime) and every directory below ``dirs``."""
     from tokohelp.articles import walk
 
-    digest = hashlib.blake2b(digest_size=16)
+    digest = blake2b(digest_size=16)
     digest.update(f"analyzer={textproc.ANALYZER_VERSION}".encode())
+    vocab = _file_stamp(textproc.vocabulary_path())
+    digest.update(f"vocabulary={vocab}".encode())
     stamps: dict[str, int] = {}
     files = 0
     for base in dirs:
@@ -149,6 +156,14 @@ def snapshot(dirs: Iterable[Path]) -> Snapshot:
                 digest.update(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode(
                     "utf-8", "replace"))
     return Snapshot(digest.hexdigest(), stamps, files)
+
+
+def _file_stamp(path: Path) -> str:
+    try:
+        st = path.stat()
+    except OSError:
+        return "-"
+    return f"{st.st_size}:{st.st_mtime_ns}"
 
 
 def _file_stat(entry: os.DirEntry[str] | None) -> os.stat_result | None:
@@ -182,8 +197,8 @@ def _mtime(path: str) -> int:
 
 def index_path(cache: Path, dirs: list[Path]) -> Path:
     """One index file per distinct list of article directories."""
-    key = "\0".join(str(d.resolve()) for d in dirs).encode()
-    return cache / "index" / f"articles-{hashlib.sha1(key).hexdigest()[:16]}.sqlite"
+    key = "\0".join(str(d.resolve()) for d in dirs).encode("utf-8", "surrogateescape")
+    return cache / "index" / f"articles-{blake2b(key, digest_size=8).hexdigest()}.sqlite"
 
 
 def open_index(dirs: list[Path], cache: Path, *, rebuild: bool = False) -> Index:
@@ -244,11 +259,13 @@ def is_fresh(db: sqlite3.Connection, dirs: list[Path], path: Path) -> bool:
     meta = dict(db.execute("SELECT key, value FROM meta"))
     if meta.get("analyzer") != textproc.ANALYZER_VERSION or not _dirs_unchanged(meta):
         return False
-    if int(meta.get("files", 0)) > FULL_CHECK_FILES and not _full_check_due(path):
+    large = int(meta.get("files", 0)) > FULL_CHECK_FILES
+    if large and not _full_check_due(path):
         return True
     if signature(dirs) != meta.get("signature"):
         return False
-    _mark_checked(path)
+    if large:  # small libraries are fully checked every time: no marker to keep
+        _mark_checked(path)
     return True
 
 
@@ -484,6 +501,7 @@ def _fill(tmp: Path, dirs: list[Path], snap: Snapshot) -> list[ArticleProblem]:
             ("signature", snap.signature), ("dirs", snap.dirs_text()), ("files", str(snap.files)),
             ("analyzer", textproc.ANALYZER_VERSION), ("built", str(int(time.time()))),
             *((f"docs_{lang}", str(_docs_in(db, lang))) for lang in LANG_BITS)])
+        db.execute("INSERT INTO blobs VALUES ('vocabulary', ?)", (textproc.vocabulary().pack(),))
         db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
         _store_champions(db)
     db.close()
