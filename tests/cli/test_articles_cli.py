@@ -39,7 +39,7 @@ def test_search_json_shape_is_pinned():
     hits = json.loads(result.stdout)
     assert result.exit_code == 0 and hits
     assert set(hits[0]) == {"slug", "title", "category", "lang", "score", "snippet", "path",
-                            "fallback"}
+                            "fallback", "confident"}
     assert hits[0]["slug"] == "refund-not-received" and hits[0]["lang"] == "id"
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
 

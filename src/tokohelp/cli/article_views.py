@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.cli.output import Env, safe
-from tokohelp.i18n import _, format_date
+from tokohelp.i18n import N_, _, format_date
 from tokohelp.safe import strip_control
 
 if TYPE_CHECKING:
@@ -59,28 +59,55 @@ def _highlighted(hit: Hit) -> Any:
     return text
 
 
+# The no-fit view lists at most this many weak matches.
+MAX_WEAK = 3
+LANGUAGE_NAMES = {"id": N_("Indonesian"), "en": N_("English")}
+
+
 def show_search(env: Env, answer: SearchAnswer) -> None:
-    """The hits, or on no match what to try next."""
-    if answer.no_match:
-        return show_no_match(env, answer.found, answer.category_ids)
-    show_hits(env, answer.found, answer.lang)
+    """Confident hits; else "no article seems to fit" with the weak matches and who helps;
+    else (nothing matched at all) what to try next. Then the other-language hint."""
+    found = answer.found
+    if not found.hits:
+        show_no_match(env, found, answer.category_ids)
+    elif found.confident:
+        show_hits(env, found.hits, answer.lang)
+    else:
+        show_no_fit(env, found, answer.lang)
+    if found.other_lang:  # a plain line: a piped search stays free of Rich
+        env.stderr.write(strip_control(other_lang_hint(found)) + "\n")
 
 
-def show_hits(env: Env, result: SearchResult, lang: str) -> None:
+def other_lang_hint(found: SearchResult) -> str:
+    """How to see the articles in the other language (query's or reader's)."""
+    return _("In {language}: tokohelp --lang {lang} search {query}").format(
+        language=_(LANGUAGE_NAMES[found.other_lang]), lang=found.other_lang,
+        query=_quoted(found.query))
+
+
+def _quoted(query: str) -> str:
+    """The query as one shell word, trimmed so a hint stays one line."""
+    import shlex
+
+    return shlex.quote(" ".join(query.split())[:80])
+
+
+def show_hits(env: Env, hits: list[Hit], lang: str, *, footer: bool = True) -> None:
     """Numbered hits: title, slug and category, then a highlighted snippet.
 
     Piped output has no styles to show, so it is written as plain lines without
     loading Rich at all: the most common command stays fast in scripts too.
     """
     if not env.stdout_isatty:
-        return _plain_hits(env, result, lang)
-    for number, hit in enumerate(result.hits, start=1):
+        return _plain_hits(env, hits, lang, footer)
+    for number, hit in enumerate(hits, start=1):
         note = f" [dim]({safe(fallback_note(lang))})[/dim]" if hit.fallback else ""
         env.out.print(f"[bold]{number}. {safe(hit.title)}[/bold]{note}")
         env.out.print(f"   [cyan]{safe(hit.slug)}[/cyan] · {safe(hit.category)}")
         if hit.snippet:
             env.out.print("   ", _highlighted(hit), sep="")
-    env.out.print("[dim]" + safe(read_one(result.hits[0].slug)) + "[/dim]")
+    if footer:
+        env.out.print("[dim]" + safe(read_one(hits[0].slug)) + "[/dim]")
 
 
 def read_one(slug: str) -> str:
@@ -88,14 +115,43 @@ def read_one(slug: str) -> str:
     return _("Read one: tokohelp show {slug}").format(slug=slug)
 
 
-def _plain_hits(env: Env, result: SearchResult, lang: str) -> None:
+def _plain_hits(env: Env, hits: list[Hit], lang: str, footer: bool) -> None:
     lines = []
-    for number, hit in enumerate(result.hits, start=1):
+    for number, hit in enumerate(hits, start=1):
         note = f" ({fallback_note(lang)})" if hit.fallback else ""
         lines += [f"{number}. {hit.title}{note}", f"   {hit.slug} · {hit.category}"]
         lines += [f"   {hit.snippet}"] if hit.snippet else []
-    lines.append(read_one(result.hits[0].slug))
+    if footer:
+        lines.append(read_one(hits[0].slug))
+    _write_plain(env, lines)
+
+
+def _write_plain(env: Env, lines: list[str]) -> None:
     env.stdout.write("".join(strip_control(line) + "\n" for line in lines))
+
+
+def show_no_fit(env: Env, result: SearchResult, lang: str) -> None:
+    """No confident answer: say so plainly, list the weak matches under it, offer people."""
+    heading = _("No article seems to fit.")
+    weak = _("Weak matches:")
+    if env.stdout_isatty:
+        env.out.print(f"[bold]{safe(heading)}[/bold]")
+        env.out.print(f"[dim]{safe(weak)}[/dim]")
+    else:
+        _write_plain(env, [heading, weak])
+    show_hits(env, result.hits[:MAX_WEAK], lang, footer=False)
+    offers = person_offers(result.query)
+    if env.stdout_isatty:
+        for line in offers:
+            env.out.print(safe(line))
+    else:
+        _write_plain(env, offers)
+
+
+def person_offers(query: str) -> list[str]:
+    """Where to go when no article answers: a channel chosen for the problem, or a request."""
+    return [_("Ask a person: tokohelp contact --for {query}").format(query=_quoted(query)),
+            _("Or file a help request: tokohelp ticket new")]
 
 
 def show_no_match(env: Env, result: SearchResult, category_ids: list[str]) -> None:
@@ -106,7 +162,11 @@ def show_no_match(env: Env, result: SearchResult, category_ids: list[str]) -> No
             titles="; ".join(result.suggestions))))
     env.err.print(safe(_("Browse a category with: tokohelp list --category ID")))
     env.err.print(safe(_("Category ids: {ids}").format(ids=", ".join(category_ids))))
-    env.err.print(safe(_("Or reach a person: tokohelp contact")))
+    if result.query.strip():
+        for line in person_offers(result.query):
+            env.err.print(safe(line))
+    else:
+        env.err.print(safe(_("Or reach a person: tokohelp contact")))
 
 
 def show_page(env: Env, page: ArticlePage) -> None:
