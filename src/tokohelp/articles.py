@@ -7,22 +7,32 @@ Loading never stops at a broken file: each problem is collected as an
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tokohelp.config import LANGS
 from tokohelp.errors import BadInputError
+from tokohelp.i18n import _
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+
+def _toml():  # type: ignore[no-untyped-def]
+    """The TOML parser, imported when a file is parsed (a warm search parses none)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
 
 FENCE = "+++"
 REQUIRED = ("title", "category", "lang", "slug")
+# Optional keys that must be lists of strings when present.
+STRING_LISTS = ("tags", "channels", "questions", "aliases")
+# What a cross-reference looks like in a body: [text](tokohelp:SLUG).
+XREF_PREFIX = "](tokohelp:"
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,23 @@ class Category:
     def name(self, lang: str) -> str:
         """The category name in ``lang``, falling back to the id."""
         return self.names.get(lang) or self.id
+
+
+class Source(NamedTuple):
+    """Where a fact of an article comes from: a page (or ``seed``), when it was read, what for."""
+
+    url: str
+    read: str = ""
+    about: str = ""
+
+
+class CrossRef(NamedTuple):
+    """A ``[text](tokohelp:SLUG)`` link in a body, with its span so a renderer can replace it."""
+
+    text: str
+    slug: str
+    start: int
+    end: int
 
 
 @dataclass
@@ -51,6 +78,14 @@ class Article:
     summary: str = ""
     updated: str = ""
     channels: list[str] = field(default_factory=list)
+    reviewed: str = ""
+    sources: list[Source] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+
+    def cross_references(self) -> list[CrossRef]:
+        """The body's links to other topics, in order."""
+        return cross_references(self.body)
 
 
 @dataclass(frozen=True)
@@ -75,20 +110,27 @@ def split_front_matter(text: str) -> tuple[str, str]:
 def parse_article(text: str, path: Path, categories: Iterable[str]) -> Article:
     """Parse one article's text; every failure is a BadInputError with the reason."""
     head, body = split_front_matter(text)
+    tomllib = _toml()
     try:
         meta = tomllib.loads(head)
     except tomllib.TOMLDecodeError as exc:
         raise BadInputError(f"bad front matter: {exc}") from None
+    except RecursionError:
+        raise BadInputError(_("bad front matter: values nested too deeply")) from None
     _validate(meta, set(categories))
     return Article(
         slug=meta["slug"], lang=meta["lang"], title=meta["title"], category=meta["category"],
-        body=body, path=path, tags=[str(t) for t in meta.get("tags", [])],
+        body=body, path=path, tags=meta.get("tags", []),
         summary=str(meta.get("summary", "")), updated=_date_text(meta.get("updated")),
-        channels=[str(c) for c in meta.get("channels", [])],
+        channels=meta.get("channels", []), reviewed=_date_text(meta.get("reviewed")),
+        sources=[_source(entry) for entry in meta.get("sources", [])],
+        questions=meta.get("questions", []),
+        aliases=[a for a in meta.get("aliases", []) if a != meta["slug"]],
     )
 
 
 def _validate(meta: dict[str, Any], categories: set[str]) -> None:
+    """Check every key's type, so a wrong one skips this file with its reason."""
     for key in REQUIRED:
         if not isinstance(meta.get(key), str) or not meta[key].strip():
             raise BadInputError(f"front matter needs a non-empty string '{key}'")
@@ -96,24 +138,160 @@ def _validate(meta: dict[str, Any], categories: set[str]) -> None:
         raise BadInputError(f"lang '{meta['lang']}' is not one of {', '.join(LANGS)}")
     if categories and meta["category"] not in categories:
         raise BadInputError(f"unknown category '{meta['category']}'")
-    for key in ("tags", "channels"):
-        if not isinstance(meta.get(key, []), list):
-            raise BadInputError(f"'{key}' must be a list of strings")
+    _validate_optional(meta)
+    _validate_sources(meta.get("sources", []))
+
+
+def _validate_optional(meta: dict[str, Any]) -> None:
+    """The optional keys: lists of strings and dates."""
+    for key in STRING_LISTS:
+        value = meta.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise BadInputError(_("'{key}' must be a list of strings").format(key=key))
+    for key in ("updated", "reviewed"):
+        if key in meta and not isinstance(meta[key], dt.date):
+            raise BadInputError(
+                _("'{key}' must be a TOML date such as 2026-12-01").format(key=key))
+
+
+def _validate_sources(sources: Any) -> None:
+    """``sources`` is a list of tables, each with a ``url``, a ``read`` date and an ``about``."""
+    if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
+        raise BadInputError(
+            _("'sources' must be a list of tables with url, read and about"))
+    for number, source in enumerate(sources, start=1):
+        if not isinstance(source.get("url"), str) or not source["url"].strip():
+            raise BadInputError(
+                _("source {number} needs a non-empty string 'url'").format(number=number))
+        if "read" in source and not isinstance(source["read"], dt.date):
+            raise BadInputError(
+                _("source {number}: 'read' must be a TOML date").format(number=number))
+        if not isinstance(source.get("about", ""), str):
+            raise BadInputError(
+                _("source {number}: 'about' must be a string").format(number=number))
+
+
+def _source(entry: dict[str, Any]) -> Source:
+    return Source(entry["url"], _date_text(entry.get("read")), entry.get("about", ""))
 
 
 def _date_text(value: Any) -> str:
     return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value or "")
 
 
-def iter_article_files(dirs: Iterable[Path]) -> Iterator[Path]:
+def cross_references(body: str) -> list[CrossRef]:
+    """Every ``[text](tokohelp:SLUG)`` link in ``body``.
+
+    A plain scan rather than a regular expression keeps pattern compilation off
+    the show and search paths; the link text may not contain ``[`` or ``]``.
+    """
+    refs: list[CrossRef] = []
+    at = body.find(XREF_PREFIX)
+    while at != -1:
+        ref = _cross_ref_at(body, at)
+        if ref is not None:
+            refs.append(ref)
+        at = body.find(XREF_PREFIX, at + len(XREF_PREFIX))
+    return refs
+
+
+def link_text_only(body: str) -> str:
+    """``body`` with each cross-reference replaced by its text (for indexing and snippets)."""
+    parts, last = [], 0
+    for ref in cross_references(body):
+        parts += [body[last:ref.start], ref.text]
+        last = ref.end
+    return "".join(parts) + body[last:]
+
+
+def _cross_ref_at(body: str, at: int) -> CrossRef | None:
+    """The link whose ``](tokohelp:`` is at ``at``, or None when it is not well formed."""
+    open_at = body.rfind("[", 0, at)
+    close_at = body.find(")", at)
+    if open_at == -1 or close_at == -1 or "]" in body[open_at + 1:at]:
+        return None
+    slug = body[at + len(XREF_PREFIX):close_at]
+    text = body[open_at + 1:at]
+    if not slug or any(c.isspace() for c in slug) or "\n" in text:
+        return None
+    return CrossRef(text, slug, open_at, close_at + 1)
+
+
+def walk(top: Path, problems: list[ArticleProblem] | None = None
+         ) -> Iterator[tuple[os.DirEntry[str] | None, bool]]:
+    """(entry, is_dir) for every directory and file below ``top``, depth first in name order.
+
+    Directory links are followed, but a directory reached a second time (a link
+    back to an ancestor, or to one already read) is skipped and reported in
+    ``problems``, so a link loop can never make a walk endless.  ``top`` itself
+    comes first, as ``(None, True)``.
+    """
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[str, os.DirEntry[str] | None]] = [(str(top), None)]
+    while stack:
+        path, entry = stack.pop()
+        if not _first_visit(path, seen, problems):
+            continue
+        yield entry, True
+        try:
+            with os.scandir(path) as it:
+                children = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue
+        dirs = [c for c in children if _is_dir(c)]
+        for child in children:
+            if child not in dirs:
+                yield child, False
+        stack.extend((d.path, d) for d in reversed(dirs))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _first_visit(path: str, seen: set[tuple[int, int]],
+                 problems: list[ArticleProblem] | None) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    key = (st.st_dev, st.st_ino)
+    if key in seen:
+        if problems is not None:
+            problems.append(problem(Path(path), _(
+                "a directory link leads back to a directory already read; skipped")))
+        return False
+    seen.add(key)
+    return True
+
+
+def problem(path: Path, reason: str) -> ArticleProblem:
+    """An ArticleProblem whose path can always be printed and stored (undecodable bytes in a
+    file name are shown as escapes)."""
+    text = str(path)
+    safe = os.fsencode(text).decode("utf-8", "backslashreplace")
+    return ArticleProblem(path if safe == text else Path(safe), reason)
+
+
+def iter_article_files(dirs: Iterable[Path],
+                       problems: list[ArticleProblem] | None = None) -> Iterator[Path]:
     """Every ``*.md`` file under the given directories, in a stable order."""
     for base in dirs:
         if base.is_dir():
-            yield from sorted(p for p in base.rglob("*.md") if p.is_file())
+            for entry, is_dir in walk(base, problems):
+                if not is_dir and entry is not None and entry.name.endswith(".md"):
+                    yield Path(entry.path)
 
 
 def read_article(path: Path, categories: Iterable[str]) -> Article:
     """Read and parse one file; encoding and I/O problems become BadInputError."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInputError(_("the file name is not valid UTF-8; rename the file")) from None
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
@@ -137,8 +315,8 @@ def load_categories(dirs: Iterable[Path]) -> list[Category]:
 
 def _parse_categories(path: Path) -> list[Category]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = _toml().loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, _toml().TOMLDecodeError) as exc:
         raise BadInputError(f"{path}: cannot read categories: {exc}") from None
     return [
         Category(id=entry["id"], names={lang: entry.get(f"{lang}_name", "") for lang in LANGS})
@@ -168,10 +346,11 @@ def load_library(dirs: list[Path]) -> Library:
     """Load all articles; broken files are reported, not fatal."""
     categories = load_categories(dirs)
     ids = [c.id for c in categories]
-    articles, problems = [], []
-    for path in iter_article_files(dirs):
+    articles: list[Article] = []
+    problems: list[ArticleProblem] = []
+    for path in iter_article_files(dirs, problems):
         try:
             articles.append(read_article(path, ids))
         except BadInputError as exc:
-            problems.append(ArticleProblem(path, exc.message))
+            problems.append(problem(path, exc.message))
     return Library(articles, categories, problems)

@@ -6,15 +6,26 @@ the terminal, so the CLI, tests and benchmarks all call the same code.
 
 from __future__ import annotations
 
-import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from tokohelp import config
-from tokohelp.articles import Article, ArticleProblem, Category, load_categories, read_article
-from tokohelp.errors import BadInputError, NotFoundError
+from tokohelp.articles import (
+    Article,
+    ArticleProblem,
+    Category,
+    CrossRef,
+    load_categories,
+    read_article,
+)
+from tokohelp.errors import BadInputError, NotFoundError, StorageError
+from tokohelp.i18n import _
 from tokohelp.index import Index, open_index
-from tokohelp.ranking import Hit, run_search
+from tokohelp.ranking import Hit, parse_query, rank
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -45,6 +56,12 @@ class ShownArticle:
     article: Article
     requested_lang: str
     other_langs: list[str]
+    alias: str = ""  # the older slug that was asked for, when it led here
+
+    @property
+    def via_alias(self) -> bool:
+        """True when the topic was found through one of its older slugs."""
+        return bool(self.alias)
 
     @property
     def fallback(self) -> bool:
@@ -54,12 +71,30 @@ class ShownArticle:
 
 @dataclass
 class SearchResult:
-    """Ranked hits, plus suggestions when nothing matched and any broken articles."""
+    """Ranked hits, plus suggestions when nothing matched and any broken articles.
+
+    ``lang`` is the language the hits are shown in, ``query_lang`` the language
+    the query looks written in ("" when its words do not tell), and
+    ``other_lang`` a language worth offering as a switch ("" when none would help).
+    """
 
     query: str
     hits: list[Hit]
     suggestions: list[str] = field(default_factory=list)
     problems: list[ArticleProblem] = field(default_factory=list)
+    lang: str = ""
+    query_lang: str = ""
+    other_lang: str = ""
+    notices: list[str] = field(default_factory=list)  # e.g. the index was rebuilt
+
+    @property
+    def confident(self) -> bool:
+        """True when at least one hit is a confident answer; False means "no article fits"."""
+        return any(hit.confident for hit in self.hits)
+
+    def confident_hits(self) -> list[Hit]:
+        """Only the hits that are confident answers."""
+        return [hit for hit in self.hits if hit.confident]
 
 
 @dataclass
@@ -118,8 +153,9 @@ def list_articles(lang: str, category: str | None = None,
     check_category(category)
     index = index or open_library_index()
     sql = "SELECT slug, title, category, lang, path FROM docs"
-    rows = index.db.execute(sql + (" WHERE category = ?" if category else ""),
-                            (category,) if category else ()).fetchall()
+    rows = guarded(index, lambda: index.db.execute(
+        sql + (" WHERE category = ?" if category else ""),
+        (category,) if category else ()).fetchall())
     chosen: dict[str, tuple] = {}
     for row in rows:
         if row[0] not in chosen or row[3] == lang:
@@ -129,15 +165,64 @@ def list_articles(lang: str, category: str | None = None,
     return sorted(items, key=lambda i: (order.get(i.category, 99), i.title.lower()))
 
 
-def find_article(slug: str, lang: str, index: Index | None = None) -> ShownArticle:
-    """The article ``slug`` in ``lang``, or in the other language, marked as fallback."""
+@dataclass
+class ResolvedRef:
+    """A cross-reference and the topic it lands on ("" when the target does not exist)."""
+
+    ref: CrossRef
+    slug: str
+
+    @property
+    def dead(self) -> bool:
+        """True when no topic and no alias has the link's slug."""
+        return not self.slug
+
+
+def resolve_slug(slug: str, index: Index | None = None) -> tuple[str, str]:
+    """The live topic for ``slug`` and the alias used to reach it ("" when none).
+
+    A live slug always wins over an alias of the same name, so a rename can
+    never hide a topic. Raise NotFoundError (with close slugs) when neither exists.
+    """
     index = index or open_library_index()
-    rows = dict(index.db.execute("SELECT lang, path FROM docs WHERE slug = ?", (slug,)))
-    if not rows:
-        raise NotFoundError(f"no article '{slug}'", _slug_hint(index, slug))
+    db = index.db
+    if db.execute("SELECT 1 FROM docs WHERE slug = ? LIMIT 1", (slug,)).fetchone():
+        return slug, ""
+    row = db.execute("SELECT slug FROM aliases WHERE alias = ? ORDER BY slug LIMIT 1",
+                     (slug,)).fetchone()
+    if row is None:
+        raise NotFoundError(_("no article '{slug}'").format(slug=slug), _slug_hint(index, slug))
+    return row[0], slug
+
+
+def find_article(slug: str, lang: str, index: Index | None = None) -> ShownArticle:
+    """The article ``slug`` (or the topic an older slug now names) in ``lang``.
+
+    When ``lang`` does not exist the other language is shown, marked as fallback.
+    """
+    index = index or open_library_index()
+    return guarded(index, lambda: _find_article(slug, lang, index))
+
+
+def _find_article(slug: str, lang: str, index: Index) -> ShownArticle:
+    topic, alias = resolve_slug(slug, index)
+    rows = dict(index.db.execute("SELECT lang, path FROM docs WHERE slug = ?", (topic,)))
     chosen = lang if lang in rows else sorted(rows)[0]
     article = _read_indexed(Path(rows[chosen]))
-    return ShownArticle(article, lang, sorted(set(rows) - {chosen}))
+    return ShownArticle(article, lang, sorted(set(rows) - {chosen}), alias)
+
+
+def resolve_cross_references(article: Article, index: Index | None = None) -> list[ResolvedRef]:
+    """Every ``tokohelp:SLUG`` link of ``article`` with the topic it reaches (through aliases)."""
+    index = index or open_library_index()
+    resolved = []
+    for ref in article.cross_references():
+        try:
+            slug, _ = resolve_slug(ref.slug, index)
+        except NotFoundError:
+            slug = ""
+        resolved.append(ResolvedRef(ref, slug))
+    return resolved
 
 
 def _read_indexed(path: Path) -> Article:
@@ -146,32 +231,95 @@ def _read_indexed(path: Path) -> Article:
         return read_article(path, [c.id for c in _categories()])
     except BadInputError as exc:
         raise BadInputError(f"{path}: {exc.message}",
-                            "Fix the file, or run 'tokohelp index --rebuild' to skip it.") from None
+                            _("Fix the file, or run 'tokohelp index --rebuild' to skip it.")) \
+            from None
 
 
 def _slug_hint(index: Index, slug: str) -> str:
-    slugs = [r[0] for r in index.db.execute("SELECT DISTINCT slug FROM docs")]
+    import difflib
+
+    slugs = [r[0] for r in index.db.execute(
+        "SELECT DISTINCT slug FROM docs UNION SELECT alias FROM aliases")]
     close = difflib.get_close_matches(slug, slugs, n=3)
     if close:
-        return f"Did you mean: {', '.join(close)}?"
-    return "Run 'tokohelp list' or 'tokohelp search WORDS' to find one."
+        return _("Did you mean: {slugs}?").format(slugs=", ".join(close))
+    return _("Run 'tokohelp list' or 'tokohelp search WORDS' to find one.")
 
 
 def search(query: str, lang: str, category: str | None = None, limit: int = 10,
-           index: Index | None = None) -> SearchResult:
-    """Ranked search; on no match, suggest close titles and categories."""
+           index: Index | None = None, *, lang_explicit: bool = True) -> SearchResult:
+    """Ranked search; on no match, suggest close titles and categories.
+
+    ``lang`` is the reader's language; unless ``lang_explicit`` (the user chose
+    it), a query written in the other language is answered in that language.
+    """
     if limit < 1:
-        raise BadInputError("--limit must be at least 1")
+        raise BadInputError(_("--limit must be at least 1"))
     check_category(category)
     index = index or open_library_index()
-    hits = run_search(index, query, lang=lang, category=category, limit=limit)
-    result = SearchResult(query, hits, problems=index.problems)
-    if not hits:
-        result.suggestions = _suggest(index, query, lang)
+    result = guarded(index, lambda: _search(index, query, lang, category, limit, lang_explicit))
+    result.notices = list(index.notices)
     return result
 
 
+def _search(index: Index, query: str, lang: str, category: str | None, limit: int,
+            lang_explicit: bool) -> SearchResult:
+    parsed = parse_query(index.db, query)
+    shown = lang if lang_explicit or not parsed.language else parsed.language
+    hits = rank(index, parsed, lang=shown, category=category, limit=limit)
+    result = SearchResult(query, hits, problems=index.problems, lang=shown,
+                          query_lang=parsed.language)
+    result.other_lang = _other_lang(result, lang)
+    if not hits:
+        result.suggestions = _suggest(index, query, shown)
+    return result
+
+
+def guarded(index: Index, work: Callable[[], T]) -> T:
+    """Run ``work`` on the index; if the index turns out damaged, rebuild it and run it again.
+
+    SQLite reports a damaged page only when a query reads it, so this is where a
+    corrupt index is found. A second failure is a StorageError with what to do.
+    """
+    import sqlite3
+
+    from tokohelp.index import is_busy
+
+    try:
+        return work()
+    except sqlite3.DatabaseError as exc:
+        if is_busy(exc):
+            raise StorageError(_("the search index is busy: {reason}").format(reason=exc),
+                               _("Try again in a moment.")) from None
+    index.repair()
+    try:
+        return work()
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(_("the search index cannot be read: {reason}").format(reason=exc),
+                           _("Delete the cache directory shown by 'tokohelp index' and retry."),
+                           ) from None
+
+
+def _other_lang(result: SearchResult, reader_lang: str) -> str:
+    """The language worth offering: the reader's or the query's, whichever is not shown.
+
+    Only when the two differ and a hit exists in that language too.
+    """
+    if not result.query_lang or result.query_lang == reader_lang or not result.hits:
+        return ""
+    return reader_lang if result.lang != reader_lang else result.query_lang
+
+
+def confident_articles(text: str, lang: str, limit: int = 3,
+                       index: Index | None = None) -> list[Hit]:
+    """The articles that confidently answer ``text``: what ``contact --for`` and the ticket
+    flow offer before a person is contacted. Empty when no article seems to fit."""
+    return search(text, lang, limit=limit, index=index, lang_explicit=False).confident_hits()
+
+
 def _suggest(index: Index, query: str, lang: str) -> list[str]:
+    import difflib
+
     titles = [r[0] for r in index.db.execute(
         "SELECT title FROM docs WHERE lang = ? LIMIT 20000", (lang,))]
     return difflib.get_close_matches(query[:200], titles, n=3, cutoff=0.3)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tokohelp.errors import ConfigError
+from tokohelp.i18n import _
 
 APP = "tokohelp"
 LANGS = ("id", "en")
@@ -78,11 +78,11 @@ def _load_toml_text(text: str, path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}",
-                          "Fix the file or run 'tokohelp config init --force'.") from None
+        raise ConfigError(_("{path}: invalid TOML: {problem}").format(path=path, problem=exc),
+                          _("Fix the file or run 'tokohelp config init --force'.")) from None
 
 
-_HEADER = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+\s*(?:#.*)?$", re.MULTILINE)
+_HEADER = r"^\s*\[+\s*([^\]]+?)\s*\]+\s*(?:#.*)?$"  # compiled only when a key is located
 
 
 def line_of_key(text: str, key: str) -> int | None:
@@ -100,7 +100,7 @@ def line_of_key(text: str, key: str) -> int | None:
 
 def _table_span(text: str, table: str) -> tuple[int, int]:
     """Where the body of ``[table]`` starts and ends; the top level when not found."""
-    headers = list(_HEADER.finditer(text))
+    headers = list(re.finditer(_HEADER, text, re.MULTILINE))
     wanted = table.replace(" ", "")
     for i, header in enumerate(headers):
         if header.group(1).replace(" ", "").replace('"', "") == wanted:
@@ -109,14 +109,21 @@ def _table_span(text: str, table: str) -> tuple[int, int]:
     return 0, headers[0].start() if headers and not table else len(text)
 
 
-@dataclass
 class Config:
-    """The parsed config file plus where it came from, for error messages."""
+    """The parsed config file plus where it came from, for error messages.
 
-    path: Path
-    data: dict[str, Any] = field(default_factory=dict)
-    text: str = ""
-    exists: bool = False
+    A plain slotted class: every run reads the config, and a dataclass would cost more to
+    define at start-up than the whole lookup.
+    """
+
+    __slots__ = ("data", "exists", "path", "text")
+
+    def __init__(self, path: Path, data: dict[str, Any] | None = None, text: str = "",
+                 exists: bool = False) -> None:
+        self.path, self.data, self.text, self.exists = path, data or {}, text, exists
+
+    def __repr__(self) -> str:
+        return f"Config(path={self.path!r}, exists={self.exists!r})"
 
     def where(self, key: str) -> str:
         """``file:line`` for a key, or just the file when the key is not found."""
@@ -125,8 +132,9 @@ class Config:
 
     def fail(self, key: str, problem: str) -> ConfigError:
         """Build a config error that names the file, line and key."""
-        return ConfigError(f"{self.where(key)}: key '{key}': {problem}",
-                           "Fix it, then run 'tokohelp config check'.")
+        return ConfigError(_("{where}: key '{key}': {problem}").format(
+            where=self.where(key), key=key, problem=problem),
+            _("Fix it, then run 'tokohelp config check'."))
 
     def get(self, key: str, default: Any = None,
             kind: type | tuple[type, ...] | None = None) -> Any:
@@ -137,7 +145,8 @@ class Config:
                 return default
             node = node[part]
         if kind is not None and not isinstance(node, kind):
-            raise self.fail(key, f"expected {_kind_name(kind)}, got {type(node).__name__}")
+            raise self.fail(key, _("expected {expected}, got {got}").format(
+                expected=_kind_name(kind), got=type(node).__name__))
         return node
 
 
@@ -154,32 +163,49 @@ def load_config(path: Path | None = None) -> Config:
     except FileNotFoundError:
         return Config(path=path)
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
+        raise ConfigError(_("{path}: cannot read config: {reason}").format(
+            path=path, reason=exc.strerror)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: config is not valid UTF-8", "Save it as UTF-8.") from None
+        raise ConfigError(_("{path}: config is not valid UTF-8").format(path=path),
+                          _("Save it as UTF-8.")) from None
     return Config(path=path, data=_load_toml_text(text, path), text=text, exists=True)
 
 
 def resolve_lang(option: str | None, config: Config | None = None) -> str:
-    """Option, ``TOKOHELP_LANG``, config ``lang``, then ``LANG`` (``id_*`` means Indonesian)."""
+    """Option, ``TOKOHELP_LANG``, config ``lang``, then the locale (``id_*`` means Indonesian)."""
     for candidate in (option, os.environ.get("TOKOHELP_LANG")):
         if candidate:
             return _check_lang(candidate)
     configured = check_configured_lang(config if config is not None else load_config())
-    if configured:
-        return configured
-    system = os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
-    return "id" if system.lower().startswith(("id", "in_")) else "en"
+    return configured or locale_lang()
 
 
-def check_configured_lang(cfg: Config) -> str | None:
-    """The config file's ``lang``, if set; a ConfigError when it is not id or en."""
-    configured = cfg.get("lang", kind=str)
+def locale_lang() -> str:
+    """The language of the POSIX locale: the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG``.
+
+    ``id_ID.UTF-8``, ``id`` and the old ``in_ID`` mean Indonesian; anything else English.
+    """
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "id" if value.lower().startswith(("id_", "in_", "id.")) or \
+                value.lower() in ("id", "in") else "en"
+    return "en"
+
+
+def check_configured_lang(cfg: Config, key: str = "lang") -> str | None:
+    """The config file's ``lang`` (or ``key``), if set; a ConfigError when not id or en."""
+    configured = cfg.get(key, kind=str)
     if configured and configured not in LANGS:
-        raise cfg.fail("lang", f"must be one of {', '.join(LANGS)}")
+        raise cfg.fail(key, _("must be one of {choices}").format(choices=", ".join(LANGS)))
     return configured or None
+
+
+def check_article_lang(cfg: Config) -> str | None:
+    """``article_lang``: read articles in another language than the interface's."""
+    return check_configured_lang(cfg, "article_lang")
 
 
 def _check_lang(value: str) -> str:
@@ -187,5 +213,6 @@ def _check_lang(value: str) -> str:
     if value not in LANGS:
         from tokohelp.errors import UsageError
 
-        raise UsageError(f"unknown language '{value}'", "Use 'id' or 'en'.")
+        raise UsageError(_("unknown language '{lang}'").format(lang=value),
+                         _("Use 'id' or 'en'."))
     return value
