@@ -432,7 +432,7 @@ def snippet_text(body: str) -> str:
 def _pack(text: str) -> bytes:
     import zlib
 
-    return zlib.compress(text.encode("utf-8"), 6)
+    return zlib.compress(text.encode("utf-8"), 1)
 
 
 def unpack(blob: bytes | None) -> str:

@@ -21,6 +21,7 @@ import math
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,19 @@ class ParsedQuery:
         if "prefixes" not in self._cache:
             self._cache["prefixes"] = [t.word for t in self.terms if t.prefix]
         return self._cache["prefixes"]
+
+    def needles(self) -> list[str]:
+        """Short substrings that every word matching the query contains (a cheap prefilter).
+
+        A stem without its first letter survives Indonesian prefixes and sound changes
+        ("kirim" in "mengirim" shows as "irim") and English endings ("deliveri" as "eliv").
+        """
+        if "needles" not in self._cache:
+            words = {w for t in self.terms for w in t.word.split()} | set(self.prefixes())
+            stems = {a for a in self.stems() if not a.startswith(textproc.CONCEPT_PREFIX)}
+            cut = {w[1:5] if len(w) >= 5 else w for w in words | stems}
+            self._cache["needles"] = sorted(n for n in cut if n)
+        return self._cache["needles"]
 
     def lookup(self) -> frozenset[str]:
         """Every index term the re-ranker asks about: alternatives, their negated forms and
@@ -626,16 +640,17 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _word_pattern():  # type: ignore[no-untyped-def]
+    """Letter-and-digit runs; compiled on the first snippet, not at import."""
+    import re
+
+    return re.compile(r"[^\W_]+")
+
+
 def _word_spans(text: str) -> list[tuple[int, int]]:
     """Spans of the letter-and-digit runs of ``text`` (what the reader sees as words)."""
-    spans, start = [], -1
-    for at, char in enumerate(text + " "):
-        if char.isalnum():
-            start = at if start < 0 else start
-        elif start >= 0:
-            spans.append((start, at))
-            start = -1
-    return spans
+    return [m.span() for m in _word_pattern().finditer(text)]
 
 
 def make_snippet(text: str, parsed: ParsedQuery) -> tuple[str, list[tuple[int, int]]]:
@@ -644,10 +659,13 @@ def make_snippet(text: str, parsed: ParsedQuery) -> tuple[str, list[tuple[int, i
     if not sentences:
         return "", []
     hit = parsed.highlights
+    needles = parsed.needles()
+    # Only a sentence holding a needle can hold a query word: skip the rest unscored.
+    likely = [s for s in sentences if any(n in s.lower() for n in needles)] or sentences[:1]
 
     def hits_in(sentence: str) -> int:
         return sum(hit(sentence[a:b]) for a, b in _word_spans(sentence))
 
-    best = max(sentences, key=hits_in)
+    best = max(likely, key=hits_in)
     out = best if len(best) <= SNIPPET_CHARS else best[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
     return out, [(a, b) for a, b in _word_spans(out) if hit(out[a:b])]

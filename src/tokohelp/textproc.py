@@ -162,7 +162,7 @@ def tokenize(text: str) -> list[str]:
     """
     text = normalize(text)
     if "-" in text:
-        text = " ".join(_join_letter_prefix(chunk) for chunk in text.split())
+        text = " ".join(_join_letter_prefix(c) if "-" in c else c for c in text.split())
     return text.translate(_SEPARATORS).split()
 
 
@@ -214,16 +214,34 @@ def concept_spans(tokens: list[str]) -> list[tuple[int, int, str]]:
     ("kartu kredit" is a credit card, not also the "kredit" of an installment).
     """
     voc = vocabulary()
+    starts, stop = voc.phrase_starts, voc.stopwords
     found: list[tuple[int, int, str]] = []
-    position = 0
-    while position < len(tokens):
-        matches = [(phrase_end(tokens, position, phrase, voc.stopwords), concept)
-                   for phrase, concept in voc.phrase_starts.get(tokens[position], ())]
-        longest = max((end for end, _ in matches), default=0)
-        found += [(position, end, concept) for end, concept in dict.fromkeys(matches)
-                  if end == longest and end]
-        position = max(longest, position + 1)
+    position, count = 0, len(tokens)
+    while position < count:
+        options = starts.get(tokens[position])
+        if options is None:
+            position += 1
+            continue
+        words, end = _longest_phrases(tokens, position, options, stop, found)
+        position = end if words else position + 1
     return found
+
+
+def _longest_phrases(tokens: list[str], position: int, options: list[tuple[Phrase, str]],
+                     stop: frozenset[str], found: list[tuple[int, int, str]]) -> tuple[int, int]:
+    """Add the longest phrases (by words) starting at ``position`` to ``found``; return their
+    word count and where they end (0, 0 when none matches). ``options`` is longest first."""
+    words = end = 0
+    first = len(found)
+    for phrase, concept in options:
+        if len(phrase) < words:
+            break
+        at = phrase_end(tokens, position, phrase, stop)
+        if at:
+            words, end = len(phrase), max(at, end)
+            if (position, at, concept) not in found[first:]:  # a phrase given twice
+                found.append((position, at, concept))
+    return words, end
 
 
 def concepts(tokens: list[str]) -> list[str]:
@@ -238,11 +256,14 @@ def negated_positions(tokens: list[str]) -> set[int]:
     word such as "tapi" or "but".
     """
     voc = vocabulary()
+    firsts = {cue[0] for cue in voc.negation_cues}
     negated: set[int] = set()
-    for position in range(len(tokens)):
-        for cue in voc.negation_cues:
+    for position, token in enumerate(tokens):
+        if token not in firsts:
+            continue
+        for cue in voc.negation_cues:  # longest first
             end = position + len(cue)
-            if tuple(tokens[position:end]) == cue:
+            if cue[0] == token and tuple(tokens[position:end]) == cue:
                 negated |= _scope(tokens, end, voc)
                 break
     return negated

@@ -167,3 +167,28 @@ def test_importtime_lines_are_parsed_with_depth():
               "import time:        30 |         30 |     typer.core\n")
     assert run.parse_importtime(stderr) == {"_io": (1, 120, 120), "typer": (0, 2000, 5000),
                                             "typer.core": (2, 30, 30)}
+
+
+def test_tldr_caches_are_written_where_the_clients_look(tmp_path, monkeypatch):
+    import run
+
+    for name in ("XDG_CACHE_HOME", "TEALDEER_CACHE_DIR", "TEALDEER_CONFIG_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    run.prepare_tldr(tmp_path)
+    import os
+
+    xdg, tealdeer = Path(os.environ["XDG_CACHE_HOME"]), Path(os.environ["TEALDEER_CACHE_DIR"])
+    assert (xdg / "tldr" / "pages" / "linux" / "tar.md").read_text() == run.TLDR_PAGE
+    assert (tealdeer / "tldr-pages" / "pages" / "common" / "tar.md").is_file()
+
+
+def test_tldr_verdict_compares_with_the_python_client():
+    import run
+
+    report = run.Report(run.QUICK, {})
+    assert "not installed" in " ".join(run._tldr_verdict(report))
+    fast, slow = run.Stat([50.0, 50.0]), run.Stat([80.0, 80.0])
+    report.cold = {"tokohelp search refund": fast, "tldr tar (tldr-python-client)": slow}
+    assert "**pass**" in " ".join(run._tldr_verdict(report))
+    report.cold = {"tokohelp search refund": slow, "tldr tar (tldr-python-client)": fast}
+    assert "**MISS**" in " ".join(run._tldr_verdict(report))
