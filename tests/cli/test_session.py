@@ -180,3 +180,12 @@ def test_a_channel_is_found_by_id_name_or_number(given):
 def test_an_unknown_channel_number_is_not_found():
     result = runner.invoke(app, ["contact", "--channel", "99"])
     assert result.exit_code == 3 and "unknown channel '99'" in result.stderr
+
+
+def test_store_and_backends_are_opened_once_per_session(isolated_home):
+    session = Session()
+    assert session.store is session.store
+    assert session.backend() is None and session.backend() is None
+    assert (session.opened["store"], session.opened["backend"]) == (1, 1)
+    session.close()
+    assert "store" not in session.__dict__
