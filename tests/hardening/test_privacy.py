@@ -32,7 +32,7 @@ from tests.backends.builders import png_bytes
 from tests.backends.servers import free_port
 from tests.hardening.tools import Outcome, run_process
 from tokohelp.config import load_config
-from tokohelp.logs import MASK, redact
+from tokohelp.redact import MASK, redact
 
 SECRETS = {"TKH_RT_CRED": "rt-pw-Zq8x7-7f3a91", "TKH_HOOK_CRED": "hook-tk-M3p9-2b8c44",
            "TKH_MAIL_CRED": "mail-pw-W4r2-9d1e07"}

@@ -154,10 +154,32 @@ def test_attempt_cut_short_by_a_crash_is_treated_as_maybe_sent(store):
     claim = store.claim(ticket.id, owner)
     assert claim is not None and not claim.maybe_sent
     store.begin_attempt(ticket.id, owner, "desk")
-    store.db.execute("UPDATE tickets SET claimed_at = 0 WHERE id = ?", (ticket.id,))
+    store.db.execute("UPDATE tickets SET claimed_pid = ? WHERE id = ?",
+                     (dead_pid(), ticket.id))
     again = store.claim(ticket.id, new_owner())
     assert again is not None and again.maybe_sent
     assert again.ticket.attempts == 1
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    return dead.pid
+
+
+def test_old_claim_with_a_pending_request_of_a_live_process_is_never_taken_over(store):
+    """A request still in flight keeps its claim however long it takes (issue 13, item 10)."""
+    ticket = store.create(NewTicket("s", "b"), [])
+    owner = new_owner()
+    store.claim(ticket.id, owner)
+    store.begin_attempt(ticket.id, owner, "desk")
+    store.db.execute("UPDATE tickets SET claimed_at = ? WHERE id = ?",
+                     (time.time() - 10 * CLAIM_STALE_SECONDS, ticket.id))
+    assert store.claim(ticket.id, new_owner()) is None
+    store.attempt_failed(ticket.id, owner, "timed out", maybe_sent=True)
+    again = store.claim(ticket.id, new_owner())  # between attempts an old claim may go
+    assert again is not None and again.maybe_sent
 
 
 def test_release_during_an_attempt_keeps_maybe_sent(store):

@@ -17,15 +17,11 @@ import typer
 from tokohelp.cli.common import JsonOpt, env
 from tokohelp.cli.output import Env, emit_json, safe
 from tokohelp.errors import BackendError, ConfigError
+from tokohelp.redact import mask_config, redact
 from tokohelp.safe import escape_c1
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
                   help="Show, create and check the config file.")
-
-MASK = "****"
-SECRET_WORDS = ("password", "passwd", "token", "secret", "api_key", "apikey", "authorization",
-                "cookie")
-URL_PASSWORD = re.compile(r"(://[^/:@\s]+):[^/@\s]+@")
 
 EXAMPLE = """\
 # tokohelp config file (TOML).  Every key: docs/config.md; backends: docs/backends.md.
@@ -98,7 +94,7 @@ def show_cmd(json_out: JsonOpt = False) -> None:
     from tokohelp.config import load_config
 
     cfg = load_config()
-    data = mask_secrets(cfg.data)
+    data = mask_config(cfg.data)
     if json_out:
         return emit_json(env(), {"path": str(cfg.path), "exists": cfg.exists, "config": data})
     env().err.print(f"[dim]# {safe(str(cfg.path))}"
@@ -153,7 +149,7 @@ def check_cmd(json_out: JsonOpt = False) -> None:
 
 def _check_json(result: Any) -> dict[str, Any]:
     return {"name": result.name, "type": result.kind, "default": result.default,
-            "ok": result.ok, "detail": mask_text(result.detail)}
+            "ok": result.ok, "detail": redact(result.detail)}
 
 
 def show_checks(env: Env, path: Path, results: list[Any]) -> None:
@@ -167,31 +163,7 @@ def show_checks(env: Env, path: Path, results: list[Any]) -> None:
         mark = "[green]ok[/green]" if r.ok else "[red]error[/red]"
         default = " [dim](default)[/dim]" if r.default else ""
         env.out.print(f"{mark}  {safe(r.name)} [dim]{safe(r.kind)}[/dim]{default}: "
-                      f"{safe(mask_text(r.detail))}", soft_wrap=True)
-
-
-def is_secret_key(key: str) -> bool:
-    """Keys that may hold a secret; ``*_env``/``*_keyring`` only name where one lives."""
-    low = key.lower().replace("-", "_")  # header names: X-Api-Key
-    if low.endswith(("_env", "_keyring")):
-        return False
-    return any(word in low for word in SECRET_WORDS)
-
-
-def mask_secrets(value: Any, key: str = "") -> Any:
-    """A copy of the config data with secret-looking values replaced by ****."""
-    if isinstance(value, dict):
-        return {k: mask_secrets(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_secrets(v, key) for v in value]
-    if key and is_secret_key(key):
-        return MASK
-    return mask_text(value) if isinstance(value, str) else value
-
-
-def mask_text(text: str) -> str:
-    """Hide a password written into a URL (``https://user:pw@host``)."""
-    return URL_PASSWORD.sub(rf"\1:{MASK}@", text)
+                      f"{safe(redact(r.detail))}", soft_wrap=True)
 
 
 def to_toml(data: dict[str, Any], prefix: str = "") -> str:

@@ -60,7 +60,7 @@ class Env:
 
     def error(self, message: str, hint: str = "") -> None:
         """One line: what is wrong, and what to do."""
-        from tokohelp.logs import redact
+        from tokohelp.redact import redact
 
         text = f"tokohelp: error: {strip_control(message)}"
         if hint:
@@ -69,7 +69,7 @@ class Env:
 
     def warn(self, message: str) -> None:
         """A warning line on stderr."""
-        from tokohelp.logs import redact
+        from tokohelp.redact import redact
 
         self.stderr.write(redact(f"tokohelp: warning: {strip_control(message)}") + "\n")
 

@@ -185,6 +185,8 @@ def fail_unless_sent(created: Created) -> None:
     outcome = created.outcome
     if outcome is None or not outcome.needs_action:
         return
+    if outcome.delivered:  # filed at the desk; only the local record is missing
+        raise StorageError(outcome.message, outcome.advice)
     raise BackendError(f"ticket {created.ticket.id} was stored but not sent: {outcome.message}",
                        outcome.advice)
 
@@ -214,13 +216,18 @@ def _one_line(text: str | None) -> str:
 
 
 def _email(value: str | None) -> str | None:
-    import re
+    """The address in the plain form every backend carries (IDN domains as ASCII)."""
+    from tokohelp.i18n import _
+    from tokohelp.tickets.addresses import normalise_email
 
-    part = r"[^@\s\x00-\x1f\x7f-\x9f]+"  # no control characters: it is shown and sent
-    if value is not None and not re.fullmatch(rf"{part}@{part}\.{part}", value):
-        raise typer.BadParameter(f"'{strip_control(value)}' is not an e-mail address",
-                                 param_hint="--email")
-    return value
+    if value is None:
+        return None
+    try:
+        return normalise_email(value)
+    except ValueError as exc:
+        raise typer.BadParameter(_("'{value}' cannot be used as an e-mail address: {reason}")
+                                 .format(value=strip_control(value), reason=exc),
+                                 param_hint="--email") from None
 
 
 def _ask_subject(env: Env) -> str:

@@ -33,6 +33,7 @@ SCHEMA_VERSION = 1
 CLAIM_STALE_SECONDS = 15 * 60
 BUSY_TIMEOUT_MS = 15_000
 COPY_CHUNK = 1 << 20
+MAX_NAME_BYTES = 255
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tickets (
@@ -153,11 +154,19 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def claim_is_stale(host: str | None, pid: int | None, at: float | None) -> bool:
-    """A claim may be taken over when its process is gone or it is too old."""
-    if at is None or time.time() - at > CLAIM_STALE_SECONDS:
+def claim_is_stale(host: str | None, pid: int | None, at: float | None,
+                   in_flight: bool = False) -> bool:
+    """A claim may be taken over when its process is gone or it is too old.
+
+    On this host a live process keeps a claim whose request is still pending however
+    long that takes: taking it over could send the ticket a second time.
+    """
+    here = host == socket.gethostname() and pid is not None
+    if here and not _process_alive(pid):
         return True
-    return host == socket.gethostname() and pid is not None and not _process_alive(pid)
+    if here and in_flight:
+        return False
+    return at is None or time.time() - at > CLAIM_STALE_SECONDS
 
 
 class Store:
@@ -270,7 +279,8 @@ class Store:
         return [r[0] for r in rows]
 
     def _ticket(self, row: tuple) -> Ticket:
-        ticket = Ticket(**dict(zip(TICKET_FIELDS, row, strict=True)))
+        ticket = Ticket(**{name: _as_text(value) for name, value
+                           in zip(TICKET_FIELDS, row, strict=True)})
         rows = self.db.execute(
             "SELECT name, mime, size, stored_path FROM attachments WHERE ticket_id = ?"
             " ORDER BY position", (ticket.id,)).fetchall()
@@ -291,7 +301,7 @@ class Store:
             status, holder, host, pid, at, in_flight, maybe_sent = row
             if status not in ("queued", "failed"):
                 return None
-            if holder is not None and not claim_is_stale(host, pid, at):
+            if holder is not None and not claim_is_stale(host, pid, at, bool(in_flight)):
                 return None
             db.execute(
                 "UPDATE tickets SET claimed_by = ?, claimed_host = ?, claimed_pid = ?,"
@@ -354,6 +364,13 @@ class Store:
                        (*args, now_iso(), ticket_id, owner))
 
 
+def _as_text(value: object) -> object:
+    """A column another program wrote as a blob is read as text (bad bytes replaced)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value
+
+
 @contextlib.contextmanager
 def _transaction(db: sqlite3.Connection) -> Iterator[None]:
     """Commit what the block did, or roll all of it back."""
@@ -368,8 +385,19 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
 
 
 def _stored_name(position: int, name: str) -> str:
-    """Numbered so two attachments with the same base name cannot collide."""
-    return f"{position + 1}-{name}"
+    """Numbered so two attachments with the same base name cannot collide.
+
+    The copy's name only has to be unique and recognisable; the original name is kept
+    in the database.  It is cut so that the number prefix never makes it longer than
+    a file system allows (255 bytes).
+    """
+    prefix = f"{position + 1}-"
+    budget = MAX_NAME_BYTES - len(prefix)
+    stem, dot, ext = name.rpartition(".")
+    ext = f".{ext}" if dot and stem and len(ext.encode()) <= 16 else ""
+    stem = name[: len(name) - len(ext)] if ext else name
+    cut = stem.encode("utf-8")[: budget - len(ext.encode())].decode("utf-8", errors="ignore")
+    return prefix + cut + ext
 
 
 def _copy_private(checked: CheckedFile, target: Path) -> None:
@@ -384,9 +412,19 @@ def _copy_private(checked: CheckedFile, target: Path) -> None:
             out.write(chunk)
         out.flush()
         os.fsync(out.fileno())
-    if copied != checked.size:
+    if copied != checked.size or _copied_type(target) != checked.mime:
         raise BadInputError(f"{checked.path}: the file changed while it was being attached",
                             "Attach it again once it is no longer being written.")
+
+
+def _copied_type(copy: Path) -> str | None:
+    """The type of what was actually copied: a file swapped after its check is refused."""
+    from tokohelp.tickets.attachments import detect_type
+
+    try:
+        return detect_type(copy)
+    except BadInputError:
+        return None
 
 
 def open_store() -> Store:

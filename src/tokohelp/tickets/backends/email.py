@@ -13,7 +13,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.errors import BackendError
-from tokohelp.tickets.backends import transport as web
+from tokohelp.redact import MASK
+from tokohelp.tickets.addresses import deliverable_email
+from tokohelp.tickets.backends import transport
 from tokohelp.tickets.backends.base import Backend
 from tokohelp.tickets.backends.rt import content
 from tokohelp.tickets.model import RemoteRef, Ticket
@@ -63,7 +65,7 @@ class EmailBackend(Backend):
         return {"smtp": f"{self.settings['host']}:{self.settings['port']}",
                 "security": self.settings["security"],
                 "login": self.settings["username"],
-                "password": web.MASK if self._secret else None,
+                "password": MASK if self._secret else None,
                 "headers": dict(message.items()),
                 "body": content(ticket),
                 "attachments": [{"name": a.name, "mime": a.mime, "size": a.size}
@@ -81,12 +83,12 @@ class EmailBackend(Backend):
         message["Date"] = formatdate(localtime=True)
         message["Message-ID"] = message_id(ticket)
         if ticket.email:
-            message["Reply-To"] = _one_line(ticket.email)
+            message["Reply-To"] = deliverable_email(ticket.email)
         message["X-Tokohelp-Id"] = _safe_key(ticket.idempotency_key)
         message.set_content(content(ticket))
         for attachment in ticket.attachments if with_files else []:
             maintype, _, subtype = attachment.mime.partition("/")
-            message.add_attachment(web.read_attachment(attachment.stored_path),
+            message.add_attachment(transport.read_attachment(attachment.stored_path),
                                    maintype=maintype, subtype=subtype or "octet-stream",
                                    filename=attachment.name)
         return message
@@ -96,7 +98,7 @@ class EmailBackend(Backend):
         import smtplib
 
         s = self.settings
-        context = web.tls_context(s.get("ca_file"))
+        context = transport.tls_context(s.get("ca_file"))
         if s["security"] == "ssl":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(s["host"], s["port"], timeout=s["timeout"],
                                                   context=context)
