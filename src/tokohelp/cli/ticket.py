@@ -284,16 +284,33 @@ def _is_terminal(stream: object) -> bool:
         return False
 
 
+MAX_BODY_BYTES = 4 * MAX_BODY + 3  # UTF-8 takes at most 4 bytes a character (plus a BOM)
+
+
 def _read_file(path: Path) -> bytes:
+    """At most MAX_BODY_BYTES + 1 bytes: ``-F /dev/zero`` must not read for ever."""
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            return _bounded(handle.read(MAX_BODY_BYTES + 1), str(path))
     except OSError as exc:
         raise BadInputError(f"{path}: cannot read body file: {exc.strerror}") from None
 
 
 def _read_stdin(env: Env) -> bytes:
     buffer = getattr(env.stdin, "buffer", None)
-    return buffer.read() if buffer is not None else env.stdin.read().encode("utf-8")
+    if buffer is None:
+        return _bounded(env.stdin.read(MAX_BODY + 1).encode("utf-8"), "stdin")
+    return _bounded(buffer.read(MAX_BODY_BYTES + 1), "stdin")
+
+
+def _bounded(raw: bytes, source: str) -> bytes:
+    """Refuse a body that cannot fit the limit before decoding it."""
+    from tokohelp.i18n import _
+
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadInputError(_("{source} is too long (more than {limit} characters)").format(
+            source=source, limit=MAX_BODY))
+    return raw
 
 
 def _decode(raw: bytes, source: str) -> str:
