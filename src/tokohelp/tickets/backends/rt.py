@@ -37,6 +37,7 @@ MAX_PAGES = 20             # at most PAGE x MAX_PAGES candidates are read
 SUBJECT_PREFIX_BYTES = 60  # far below RT's 200-byte cut, in UTF-8 bytes
 CLOCK_SLACK = dt.timedelta(days=1)  # RT's clock may differ from ours
 REPLY_TYPES = ("Correspond", "Comment")
+HISTORY_PAGE = 100         # transactions per page when reading replies
 
 
 class RTBackend(Backend):
@@ -184,8 +185,8 @@ class RTBackend(Backend):
 
     def _replies(self, http: Session, remote_id: str) -> list[RemoteReply]:
         history = self._pages(lambda page: self._get(
-            http, f"ticket/{remote_id}/history", fields="Type,Creator,Created", per_page=100,
-            page=page))
+            http, f"ticket/{remote_id}/history", fields="Type,Creator,Created",
+            per_page=HISTORY_PAGE, page=page))
         replies = [t for t in history if t.get("Type") in REPLY_TYPES]
         texts = self._texts_by_transaction(http, remote_id) if replies else {}
         return [RemoteReply(author=_creator(t), created=str(t.get("Created", "")),
@@ -196,7 +197,8 @@ class RTBackend(Backend):
         parts = self._pages(lambda page: self._search(
             http, f"ticket/{remote_id}/attachments",
             [{"field": "ContentType", "value": "text/plain"}],
-            fields="Content,ContentType,TransactionId,Filename", per_page=100, page=page))
+            fields="Content,ContentType,TransactionId,Filename", per_page=HISTORY_PAGE,
+            page=page))
         texts: dict[str, str] = {}
         for part in parts:
             if part.get("ContentType") == "text/plain" and not part.get("Filename"):
