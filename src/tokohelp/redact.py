@@ -71,14 +71,11 @@ def mask_headers(headers: dict[str, str], public: Iterable[str] = ()) -> dict[st
 def mask_config(value: Any, key: str = "") -> Any:
     """A copy of parsed config data with secret-looking keys and URL secrets masked.
 
-    A backend's ``headers`` are all masked except those its ``public_headers`` lists.
+    This shows the user's own file, so it masks by name (``X-Auth-Token``, ``password``);
+    every header value resolved by a backend is registered as a secret as well.
     """
     if isinstance(value, dict):
-        masked = {k: mask_config(v, k) for k, v in value.items()}
-        headers, public = value.get("headers"), value.get("public_headers", [])
-        if isinstance(headers, dict) and isinstance(public, list):
-            masked["headers"] = mask_headers(headers, [p for p in public if isinstance(p, str)])
-        return masked
+        return {k: mask_config(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [mask_config(v, key) for v in value]
     if key and is_secret_name(key):

@@ -264,3 +264,44 @@ def test_two_processes_never_claim_the_same_ticket(tmp_path):
     assert {t.status for t in store.tickets()} == {"sent"}
     store.close()
 
+
+
+# -- issue 13: smaller defects ------------------------------------------------------------
+
+
+def test_a_254_byte_attachment_name_is_stored(store, tmp_path):
+    name = "a" * 250 + ".png"
+    (tmp_path / "b").mkdir()
+    checked = _png(tmp_path, name)
+    ticket = store.create(NewTicket("s", "b"), [checked, _png(tmp_path / "b", name)])
+    assert [a.name for a in ticket.attachments] == [name, name]
+    for attachment in ticket.attachments:
+        assert attachment.stored_path.read_bytes() == PNG
+        assert len(attachment.stored_path.name.encode()) <= 255
+        assert attachment.stored_path.name.endswith(".png")
+
+
+def test_a_long_multibyte_name_is_cut_on_a_character(store, tmp_path):
+    name = "\u00fc" * 125 + ".png"  # 250 + 4 bytes: "1-" makes it 256
+    ticket = store.create(NewTicket("s", "b"), [_png(tmp_path, name)])
+    stored = ticket.attachments[0].stored_path.name
+    assert len(stored.encode()) <= 255 and stored.endswith(".png") and "\ufffd" not in stored
+
+
+def test_a_same_size_swap_after_the_check_is_refused(store, tmp_path):
+    """Checked as a PNG, swapped for an ELF of the same size while the editor was open."""
+    checked = _png(tmp_path)
+    checked.path.write_bytes(b"\x7fELF\x02\x01\x01" + b"\0" * (len(PNG) - 7))
+    assert checked.path.stat().st_size == checked.size
+    with pytest.raises(BadInputError, match="changed"):
+        store.create(NewTicket("s", "b"), [checked])
+    assert store.tickets() == []
+
+
+def test_a_row_with_a_blob_subject_is_read_as_text(store):
+    ticket = store.create(NewTicket("s", "b"), [])
+    store.db.execute("UPDATE tickets SET subject = ?, body = ? WHERE id = ?",
+                     (b"Refund \xff\xfe", b"body", ticket.id))
+    again = store.get(ticket.id)
+    assert (again.subject, again.body) == ("Refund \ufffd\ufffd", "body")
+    assert [t.subject for t in store.tickets()] == ["Refund \ufffd\ufffd"]
