@@ -48,7 +48,8 @@ EXAMPLE = """\
 # url = "https://desk.example.com/api/tickets"
 # token_env = "DESK_TOKEN"       # sent as "Authorization: Bearer ..."
 # attachments = "base64"         # base64 | multipart
-# headers = { "X-Team" = "support" }
+# headers = { "X-Team" = "support" }   # every value is masked as a secret, except:
+# public_headers = ["X-Team"]
 
 # E-mail over SMTP.
 # [backends.mail]
