@@ -252,4 +252,6 @@ def test_real_waits_use_the_small_configured_values(isolated_home, store):
     started = time.monotonic()
     assert sender.send(ticket.id).result == "sent"
     elapsed = time.monotonic() - started
-    assert 0.06 <= elapsed < 2.0
+    # It really slept, and not the defaults (which would wait 60 s for "very-busy"):
+    # a bound far from both, so a busy machine cannot fail it.
+    assert 0.06 <= elapsed < 30

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 KEY_LINE = "tokohelp-id: {key}"
 PAGE = 50                  # tickets per page of a candidate search
 MAX_PAGES = 20             # at most PAGE x MAX_PAGES candidates are read
-SUBJECT_PREFIX_BYTES = 60  # far below RT's 200-byte cut, in UTF-8 bytes
+SUBJECT_PREFIX_BYTES = 150  # below RT's 200-byte cut, in UTF-8 bytes
 CLOCK_SLACK = dt.timedelta(days=1)  # RT's clock may differ from ours
 REPLY_TYPES = ("Correspond", "Comment")
 HISTORY_PAGE = 100         # transactions per page when reading replies
@@ -172,15 +172,17 @@ class RTBackend(Backend):
                 yield str(item["id"])
 
     def _carries_key(self, http: Session, remote_id: str, key: str) -> bool:
-        """Whether the ticket's Create transaction has our ``tokohelp-id`` line."""
-        history = self._get(http, f"ticket/{remote_id}/history", fields="Type", per_page=5)
-        created = [str(t["id"]) for t in history.get("items", []) if t.get("Type") == "Create"]
-        if not created:
-            return False
-        parts = self._get(http, f"transaction/{created[0]}/attachments",
-                          fields="Content,ContentType", per_page=50)
+        """Whether the ticket's first message has our ``tokohelp-id`` line (one request).
+
+        The first two parts of a ticket are its first message: the text alone, or a
+        multipart container and then the text (files follow).
+        """
+        parts = self._get(http, f"ticket/{remote_id}/attachments",
+                          fields="Content,ContentType,Filename", orderby="id", order="ASC",
+                          per_page=2)
         line = KEY_LINE.format(key=key)
-        return any(isinstance(p.get("Content"), str) and line in p["Content"].splitlines()
+        return any(p.get("ContentType") == "text/plain" and not p.get("Filename")
+                   and isinstance(p.get("Content"), str) and line in p["Content"].splitlines()
                    for p in parts.get("items", []))
 
     def _replies(self, http: Session, remote_id: str) -> list[RemoteReply]:
