@@ -252,3 +252,16 @@ def test_config_check_names_a_hostile_backend_inert(hostile_config, json_flag):
     assert_inert(out.output)
     if not json_flag:
         assert MARKUP in out.stdout
+
+
+@pytest.mark.parametrize("text", ["C:\\Users\\", "end\\\\", "a\\", "\\", "x [b]\\"])
+@pytest.mark.parametrize("template", ["{}", "[dim]{}[/dim]", "{} tail", "[bold]{}[/bold] x"])
+def test_trailing_backslashes_print_once_with_or_without_markup_after(text, template):
+    """Issue 13: ``C:\\Users\\`` printed as ``C:\\Users\\\\`` when nothing followed it."""
+    from rich.text import Text
+
+    from tokohelp.safe import inert
+
+    expected = template.replace("[dim]", "").replace("[/dim]", "").replace(
+        "[bold]", "").replace("[/bold]", "").format(text)
+    assert Text.from_markup(template.format(inert(text))).plain == expected

@@ -42,7 +42,7 @@ class EmailBackend(Backend):
         message = self.message(ticket)
         smtp = self._guard(self._open, delivering=False)
         try:
-            self._guard(lambda: smtp.send_message(message), delivering=True)
+            self._guard(lambda: self._hand_over(smtp, message), delivering=True)
         finally:
             _close(smtp)
         return RemoteRef(remote_id=message["Message-ID"])
@@ -79,7 +79,7 @@ class EmailBackend(Backend):
         message = EmailMessage()
         message["From"] = self.settings["from"]
         message["To"] = self.settings["to"]
-        message["Subject"] = _one_line(ticket.subject)
+        message["Subject"] = subject_header(_one_line(ticket.subject))
         message["Date"] = formatdate(localtime=True)
         message["Message-ID"] = message_id(ticket)
         if ticket.email:
@@ -92,6 +92,15 @@ class EmailBackend(Backend):
                                    maintype=maintype, subtype=subtype or "octet-stream",
                                    filename=attachment.name)
         return message
+
+    def _hand_over(self, smtp: smtplib.SMTP, message: EmailMessage) -> None:
+        """Send the message as written: ``send_message`` would turn a body line ``From me``
+        into ``>From me`` (its generator mangles From lines by default)."""
+        sender, to = self.settings["from"], self.settings["to"]
+        if not (sender.isascii() and to.isascii()):
+            smtp.send_message(message)  # SMTPUTF8 addresses: smtplib negotiates that
+            return
+        smtp.sendmail(sender, [to], wire_bytes(message))
 
     def _open(self) -> smtplib.SMTP:
         """A connected, secured and (when configured) logged-in SMTP session."""
@@ -190,6 +199,49 @@ def _close(smtp: smtplib.SMTP) -> None:
         smtp.quit()
     except (OSError, smtplib.SMTPException):
         smtp.close()
+
+
+def wire_bytes(message: EmailMessage) -> bytes:
+    """The message as SMTP carries it (CRLF lines), without From-line mangling."""
+    import io
+    from email.generator import BytesGenerator
+
+    buffer = io.BytesIO()
+    BytesGenerator(buffer, mangle_from_=False,
+                   policy=message.policy.clone(linesep="\r\n")).flatten(message)
+    return buffer.getvalue()
+
+
+class _EncodedHeader(str):
+    """A header value already in RFC 2047 form, written out exactly as it is."""
+
+    name = "Subject"
+
+    def fold(self, *, policy: Any) -> str:
+        """The header line as the generator writes it."""
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+def subject_header(subject: str) -> str:
+    """The subject; one that contains ``=?`` is sent encoded, so no reader decodes it.
+
+    Assigned as text, ``=?utf-8?q?...?=`` would be read as an encoded word and the
+    desk would see a different subject than the user typed.
+    """
+    if "=?" not in subject:
+        return subject
+    import base64
+
+    words, chunk = [], ""
+    for char in subject:
+        if len((chunk + char).encode("utf-8")) > 45:  # 60 base64 characters a word
+            words.append(chunk)
+            chunk = ""
+        chunk += char
+    words.append(chunk)
+    encoded = ["=?utf-8?b?" + base64.b64encode(w.encode("utf-8")).decode("ascii") + "?="
+               for w in words]
+    return _EncodedHeader("\r\n ".join(encoded))
 
 
 def message_id(ticket: Ticket) -> str:
