@@ -122,3 +122,45 @@ def test_a_fifo_or_dev_zero_as_config_file_does_not_hang(tmp_path, config):
         os.mkfifo(path)
     done = run_cli("config", "check", TOKOHELP_CONFIG=str(path) if config == "fifo" else config)
     assert done.returncode == 4 and "not a regular file" in done.stderr, done.stderr
+
+
+def test_the_deadline_thread_never_takes_the_process_s_signals():
+    """Ctrl-C must reach the main thread blocked in a read (it waited for the socket
+    timeout when the kernel handed SIGINT to the timer thread under load)."""
+    import signal
+
+    seen: list[set[int]] = []
+    done = threading.Event()
+
+    class Probe(transport.Deadline):
+        def _expire(self) -> None:
+            seen.append(set(signal.pthread_sigmask(signal.SIG_BLOCK, [])))
+            done.set()
+
+    Probe(0.01).start()
+    assert done.wait(BOUND)
+    assert {signal.SIGINT, signal.SIGTERM, signal.SIGHUP} <= seen[0]
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # main unchanged
+
+
+def test_ctrl_c_during_a_held_request_ends_the_process(drip, tmp_path):
+    """A real process, a server that never finishes its answer, a 300 s timeout: SIGINT
+    ends it (exit 1 or 130), and the ticket stays queued and marked maybe sent."""
+    import signal
+    import time
+
+    server = drip("headers")
+    write_config(http_config(server.url, extra="timeout = 300\n"))
+    store = Store()
+    store.create(NewTicket("Refund", "Where is it?"), [])
+    store.close()
+    process = subprocess.Popen([sys.executable, "-m", "tokohelp", "ticket", "send", "--all"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    while server.requests == 0 and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(BOUND) in (1, 130)
+    store = Store()
+    row = store.db.execute("SELECT status, maybe_sent, claimed_by FROM tickets").fetchone()
+    assert row == ("queued", 1, None)

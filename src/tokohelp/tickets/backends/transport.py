@@ -46,8 +46,23 @@ class Deadline:
         self._timer.daemon = True
 
     def start(self) -> None:
-        """Start the clock."""
-        self._timer.start()
+        """Start the clock, on a thread that never takes the process's signals.
+
+        A signal the kernel hands to the timer thread would not interrupt the main
+        thread's blocked read: Ctrl-C would wait for the socket timeout.  A new
+        thread inherits the signal mask of the thread that starts it, so the mask
+        is set around the start, with no window in between.
+        """
+        import signal
+
+        if not hasattr(signal, "pthread_sigmask"):  # Windows: signals go to the main thread
+            self._timer.start()
+            return
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+        try:
+            self._timer.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
     def cancel(self) -> None:
         """Stop the clock (the call is over)."""
