@@ -452,7 +452,8 @@ class PlainGreeter:
 class DripServer:
     """Answers slowly on purpose: ``headers`` drips a header line every ``interval``
     seconds for ever, ``body`` drips the body a byte at a time, ``huge`` promises a
-    3 GB body and sends zeros, ``found`` answers every request ``200 {"id": "LIST"}``.
+    3 GB body and sends zeros, ``found`` answers every request ``200 {"id": "LIST"}``,
+    ``smtp`` drips an SMTP greeting that never ends.
     """
 
     def __init__(self, mode: str, interval: float = 0.5) -> None:
@@ -478,6 +479,12 @@ class DripServer:
     def _answer(self, conn: socket.socket) -> None:
         with conn, contextlib.suppress(OSError):
             conn.settimeout(5)
+            if self.mode == "smtp":  # an SMTP server speaks first: a greeting without end
+                self.requests += 1
+                while not self._stop.is_set():
+                    conn.sendall(b"220-still greeting\r\n")
+                    time.sleep(self.interval)
+                return
             request = conn.recv(65536)
             while b"\r\n\r\n" not in request:
                 request += conn.recv(65536)

@@ -164,3 +164,16 @@ def test_ctrl_c_during_a_held_request_ends_the_process(drip, tmp_path):
     store = Store()
     row = store.db.execute("SELECT status, maybe_sent, claimed_by FROM tickets").fetchone()
     assert row == ("queued", 1, None)
+
+
+def test_a_dripping_smtp_greeting_is_cut_off_by_the_deadline(drip, tmp_path):
+    server = drip("smtp")
+    port = server.url.split(":")[2].split("/")[0]
+    config = write_config(f'[backends.mail]\ntype = "email"\nhost = "127.0.0.1"\nport = {port}\n'
+                          'security = "none"\nfrom = "me@example.com"\nto = "cs@example.com"\n'
+                          'timeout = 1\n')
+    backend = load_backend(config, "mail")
+    with pytest.raises(BackendError) as caught:
+        finishes(lambda: backend.send(make_ticket(tmp_path)))
+    assert "no complete answer within 4 s" in caught.value.message
+    assert not getattr(caught.value, "maybe_sent", False)  # nothing was handed over yet

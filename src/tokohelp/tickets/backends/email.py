@@ -9,10 +9,13 @@ Message-ID, which is how duplicates are recognised at the receiving side.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.errors import BackendError
+from tokohelp.i18n import _
 from tokohelp.redact import MASK
 from tokohelp.tickets.addresses import deliverable_email
 from tokohelp.tickets.backends import transport
@@ -40,11 +43,12 @@ class EmailBackend(Backend):
     def send(self, ticket: Ticket) -> RemoteRef:
         """Connect, secure, log in, then hand over the message; one attempt."""
         message = self.message(ticket)
-        smtp = self._guard(self._open, delivering=False)
-        try:
-            self._guard(lambda: self._hand_over(smtp, message), delivering=True)
-        finally:
-            _close(smtp)
+        with self._deadline() as deadline:
+            smtp = self._guard(lambda: self._open(deadline), deadline, delivering=False)
+            try:
+                self._guard(lambda: self._hand_over(smtp, message), deadline, delivering=True)
+            finally:
+                _close(smtp)
         return RemoteRef(remote_id=message["Message-ID"])
 
     def find_existing(self, ticket: Ticket) -> RemoteRef | None:
@@ -53,8 +57,8 @@ class EmailBackend(Backend):
 
     def check(self) -> str:
         """Connect, secure and log in without sending anything."""
-        smtp = self._guard(self._open, delivering=False)
-        _close(smtp)
+        with self._deadline() as deadline:
+            _close(self._guard(lambda: self._open(deadline), deadline, delivering=False))
         login = f", logged in as {self.settings['username']}" if self.settings["username"] else ""
         return (f"SMTP at {self.settings['host']}:{self.settings['port']} "
                 f"({self.settings['security']}{login}) to {self.settings['to']}")
@@ -102,20 +106,31 @@ class EmailBackend(Backend):
             return
         smtp.sendmail(sender, [to], wire_bytes(message))
 
-    def _open(self) -> smtplib.SMTP:
+    @contextlib.contextmanager
+    def _deadline(self) -> Iterator[transport.Deadline]:
+        """The whole SMTP conversation's time limit, as for HTTP backends."""
+        deadline = transport.Deadline(transport.DEADLINE_FACTOR * float(self.settings["timeout"]))
+        deadline.start()
+        try:
+            yield deadline
+        finally:
+            deadline.cancel()
+
+    def _open(self, deadline: transport.Deadline) -> smtplib.SMTP:
         """A connected, secured and (when configured) logged-in SMTP session."""
         import smtplib
 
         s = self.settings
         context = transport.tls_context(s.get("ca_file"))
         if s["security"] == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(s["host"], s["port"], timeout=s["timeout"],
-                                                  context=context)
+            smtp: smtplib.SMTP = _watched(smtplib.SMTP_SSL, deadline)(
+                s["host"], s["port"], timeout=s["timeout"], context=context)
         else:
-            smtp = smtplib.SMTP(s["host"], s["port"], timeout=s["timeout"])
+            smtp = _watched(smtplib.SMTP, deadline)(s["host"], s["port"], timeout=s["timeout"])
         try:
             if s["security"] == "starttls":
                 smtp.starttls(context=context)
+                deadline.watch(smtp.sock)  # the TLS socket replaced the plain one
             if s["username"]:
                 smtp.login(s["username"], self._secret or "")
         except BaseException:
@@ -123,14 +138,32 @@ class EmailBackend(Backend):
             raise
         return smtp
 
-    def _guard(self, action: Any, *, delivering: bool) -> Any:
+    def _guard(self, action: Any, deadline: transport.Deadline, *, delivering: bool) -> Any:
         """Run one SMTP step, turning its failure into a classified BackendError."""
         import smtplib
 
         try:
             return action()
         except (OSError, smtplib.SMTPException, UnicodeEncodeError) as exc:
+            if deadline.expired:
+                err = BackendError(_("{label}: no complete answer within {seconds:.0f} s")
+                                   .format(label=self.label, seconds=deadline.seconds),
+                                   _("Check your connection; the ticket stays queued."))
+                err.maybe_sent = delivering
+                raise err from None
             raise classify(self.label, exc, delivering=delivering) from None
+
+
+def _watched(kind: type[smtplib.SMTP], deadline: transport.Deadline) -> type[smtplib.SMTP]:
+    """``kind`` whose connection socket the deadline can shut down."""
+
+    class Watched(kind):  # type: ignore[valid-type,misc]
+        def _get_socket(self, host: str, port: int, timeout: float) -> Any:
+            sock = super()._get_socket(host, port, timeout)
+            deadline.watch(sock)
+            return sock
+
+    return Watched
 
 
 def classify(label: str, exc: BaseException, *, delivering: bool) -> BackendError:

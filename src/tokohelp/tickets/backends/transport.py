@@ -75,10 +75,14 @@ class Deadline:
         stream = info.get("return_value")
         sock = stream.get_extra_info("socket") if stream is not None else None
         if sock is not None:
-            with self._lock:
-                self._sockets.append(sock)
-            if self.expired:
-                self._shutdown(sock)
+            self.watch(sock)
+
+    def watch(self, sock: socket.socket) -> None:
+        """Shut ``sock`` down when the deadline passes (at once if it has)."""
+        with self._lock:
+            self._sockets.append(sock)
+        if self.expired:
+            self._shutdown(sock)
 
     def _expire(self) -> None:
         self.expired = True
