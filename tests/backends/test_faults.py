@@ -51,7 +51,7 @@ class Target:
 
 
 GENEROUS = 60     # seconds: a real server under load answers well within this
-SHORT = 2         # seconds: the client timeout where the timeout is the fault
+SHORT = 5         # seconds: the client timeout where the timeout is the fault
 HOLD = 60         # seconds the proxy sits on an answer: always past SHORT
 
 
