@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -305,3 +306,28 @@ def test_a_row_with_a_blob_subject_is_read_as_text(store):
     again = store.get(ticket.id)
     assert (again.subject, again.body) == ("Refund \ufffd\ufffd", "body")
     assert [t.subject for t in store.tickets()] == ["Refund \ufffd\ufffd"]
+
+
+def test_ticket_list_works_on_a_full_disk(isolated_home):
+    """Issue 13: with nothing writable, even listing failed (SQLite's -shm file)."""
+    from tests.hardening.tools import file_size_limit, run_process
+
+    assert run_process("ticket", "new", "-s", "Refund", "-c", "refund", "-m", "Where?").code == 0
+    for wal in (isolated_home / "data").glob("tickets.db-*"):
+        wal.unlink()
+    out = run_process("ticket", "list", "--json", preexec_fn=file_size_limit(0))
+    assert out.code == 0, out.output
+    assert '"subject": "Refund"' in out.stdout
+    new = run_process("ticket", "new", "-s", "Again", "-c", "refund", "-m", "Where?",
+                      preexec_fn=file_size_limit(0))
+    assert new.code == 7 and "Traceback" not in new.output  # writing still fails cleanly
+
+
+def test_a_frozen_view_is_refused_while_the_journal_holds_changes(tmp_path):
+    store = Store(tmp_path / "data")
+    store.create(NewTicket("s", "b"), [])
+    wal = store.path.with_name("tickets.db-wal")
+    assert wal.stat().st_size > 0  # the connection is open: changes sit in the journal
+    with pytest.raises(sqlite3.OperationalError, match="journal"):
+        store._connect_frozen()
+    store.close()

@@ -121,7 +121,7 @@ def list_tickets(status: str | None = None, store: Store | None = None) -> list[
     """Stored tickets, oldest first."""
     if status is not None and status not in STATUSES:
         raise UsageError(f"unknown status '{status}'", f"Use one of: {', '.join(STATUSES)}.")
-    return (store or open_store()).tickets(status)
+    return (store or open_store(read_only=True)).tickets(status)
 
 
 def get_ticket(ticket_id: int, store: Store | None = None) -> Ticket:

@@ -172,26 +172,51 @@ def claim_is_stale(host: str | None, pid: int | None, at: float | None,
 class Store:
     """The ticket database plus the private attachment copies next to it."""
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, *, read_only: bool = False) -> None:
+        """``read_only``: for listing; opens even where nothing can be written (full disk)."""
         self.root = root or config.data_dir()
         self.path = self.root / DB_NAME
         self.attachments_dir = self.root / "attachments"
         with storage_errors(self.path):
             private_dir(self.root)
-            self.db = self._connect()
+            self.db = self._open(read_only)
+
+    def _open(self, read_only: bool) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except sqlite3.OperationalError:
+            if not read_only or not self.path.exists():
+                raise
+            return self._connect_frozen()
 
     def _connect(self) -> sqlite3.Connection:
         if not self.path.exists():
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA foreign_keys = ON")
-        if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-            with _transaction(db):
-                db.executescript(f"BEGIN IMMEDIATE; {SCHEMA}"
-                                 f" PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA foreign_keys = ON")
+            if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                with _transaction(db):
+                    db.executescript(f"BEGIN IMMEDIATE; {SCHEMA}"
+                                     f" PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        except BaseException:
+            db.close()
+            raise
         return db
+
+    def _connect_frozen(self) -> sqlite3.Connection:
+        """A read-only view that writes nothing, not even SQLite's shared-memory file.
+
+        Only exact while no write-ahead log holds changes (``immutable`` ignores it);
+        with one, the store cannot be read without writing and the error stands.
+        """
+        wal = self.path.with_name(self.path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise sqlite3.OperationalError("the store's journal cannot be read without writing")
+        uri = self.path.resolve().as_uri() + "?mode=ro&immutable=1"
+        return sqlite3.connect(uri, uri=True, isolation_level=None)
 
     def close(self) -> None:
         """Close the connection (tests and worker processes)."""
@@ -427,6 +452,6 @@ def _copied_type(copy: Path) -> str | None:
         return None
 
 
-def open_store() -> Store:
+def open_store(*, read_only: bool = False) -> Store:
     """The store in the configured data dir."""
-    return Store()
+    return Store(read_only=read_only)
