@@ -80,6 +80,9 @@ def _load_toml_text(text: str, path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(_("{path}: invalid TOML: {problem}").format(path=path, problem=exc),
                           _("Fix the file or run 'tokohelp config init --force'.")) from None
+    except RecursionError:
+        raise ConfigError(_("{path}: invalid TOML: values nested too deeply").format(path=path),
+                          _("Fix the file or run 'tokohelp config init --force'.")) from None
 
 
 _HEADER = r"^\s*\[+\s*([^\]]+?)\s*\]+\s*(?:#.*)?$"  # compiled only when a key is located
@@ -158,19 +161,78 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
 def load_config(path: Path | None = None) -> Config:
     """Read the config file; a missing file is an empty config, a broken one a ConfigError."""
     path = path or config_path()
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    raw = read_config_bytes(path)
+    if raw is None:
         return Config(path=path)
-    except OSError as exc:
-        raise ConfigError(_("{path}: cannot read config: {reason}").format(
-            path=path, reason=exc.strerror)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(_("{path}: config is not valid UTF-8").format(path=path),
                           _("Save it as UTF-8.")) from None
     return Config(path=path, data=_load_toml_text(text, path), text=text, exists=True)
+
+
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def read_config_bytes(path: Path) -> bytes | None:
+    """The config file's bytes; None when there is none.
+
+    Only a regular file of at most ``MAX_CONFIG_BYTES`` is read (a FIFO or
+    ``/dev/zero`` would hang), and not one that other users may change: whoever can
+    write it can point ``url`` elsewhere and receive the password, so, as ssh does,
+    a world-writable file or directory is refused.
+    """
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(_("{path}: cannot read config: {reason}").format(
+            path=path, reason=exc.strerror)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(_("{path}: cannot read config: not a regular file").format(
+                path=path), _("Point TOKOHELP_CONFIG at a TOML file."))
+        check_not_world_writable(path, info)
+        raw = b""
+        while len(raw) <= MAX_CONFIG_BYTES and (chunk := os.read(fd, 1 << 16)):
+            raw += chunk
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(_("{path}: the config is larger than 1 MB").format(path=path),
+                          _("Point TOKOHELP_CONFIG at the tokohelp config file."))
+    return raw
+
+
+def check_not_world_writable(path: Path, info: os.stat_result) -> None:
+    """Refuse a config file, or a directory holding it, that every local user may change.
+
+    A world-writable directory with the sticky bit (``/tmp``) is fine for a file
+    the user owns: others cannot replace it there.
+    """
+    import stat
+
+    if os.name == "nt":
+        return
+    hint = _("Run: chmod o-w {path}").format
+    if info.st_mode & stat.S_IWOTH:
+        raise ConfigError(_("{path}: the config file is writable by every user, who could "
+                            "redirect your tickets and password").format(path=path),
+                          hint(path=path))
+    parent = path.resolve().parent
+    try:
+        mode = parent.stat().st_mode
+    except OSError:
+        return
+    if mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
+        raise ConfigError(_("{path}: the config directory {dir} is writable by every user, "
+                            "who could replace the file").format(path=path, dir=parent),
+                          hint(path=parent))
 
 
 def resolve_lang(option: str | None, config: Config | None = None) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from tokohelp.errors import BackendError, ConfigError, TokohelpError
 from tokohelp.i18n import _
+from tokohelp.redact import mask_config, redact
 
 if TYPE_CHECKING:
     from tokohelp.session import Session
@@ -73,7 +74,7 @@ class ConfigChecked:
         """``{path, backends: [{name, type, default, ok, detail}]}``."""
         return {"path": str(self.path), "backends": [
             {"name": c.name, "type": c.kind, "default": c.default, "ok": c.ok,
-             "detail": mask_text(c.detail)} for c in self.checks]}
+             "detail": redact(c.detail)} for c in self.checks]}
 
 
 # --- use cases ------------------------------------------------------------------
@@ -88,7 +89,7 @@ def path(session: Session) -> ConfigPath:
 def show(session: Session) -> ConfigShown:
     """The config file's settings, anything secret-looking masked."""
     cfg = session.config
-    return ConfigShown(cfg.path, cfg.exists, mask_secrets(cfg.data))
+    return ConfigShown(cfg.path, cfg.exists, mask_config(cfg.data))
 
 
 def init(session: Session, text: str, force: bool = False) -> ConfigWritten:
@@ -125,36 +126,6 @@ def check(session: Session) -> ConfigChecked:
 
 
 # --- masking and writing --------------------------------------------------------
-
-MASK = "****"
-SECRET_WORDS = ("password", "passwd", "token", "secret", "api_key", "apikey", "authorization",
-                "cookie")
-URL_PASSWORD = re.compile(r"(://[^/:@\s]+):[^/@\s]+@")
-
-
-def is_secret_key(key: str) -> bool:
-    """Keys that may hold a secret; ``*_env``/``*_keyring`` only name where one lives."""
-    low = key.lower().replace("-", "_")  # header names: X-Api-Key
-    if low.endswith(("_env", "_keyring")):
-        return False
-    return any(word in low for word in SECRET_WORDS)
-
-
-def mask_secrets(value: Any, key: str = "") -> Any:
-    """A copy of the config data with secret-looking values replaced by ****."""
-    if isinstance(value, dict):
-        return {k: mask_secrets(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_secrets(v, key) for v in value]
-    if key and is_secret_key(key):
-        return MASK
-    return mask_text(value) if isinstance(value, str) else value
-
-
-def mask_text(text: str) -> str:
-    """Hide a password written into a URL (``https://user:pw@host``)."""
-    return URL_PASSWORD.sub(rf"\1:{MASK}@", text)
-
 
 def to_toml(data: dict[str, Any], prefix: str = "") -> str:
     """Render parsed config data back as TOML: scalars first, then sub-tables."""

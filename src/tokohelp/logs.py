@@ -1,9 +1,9 @@
 """Debug logging that can never show a secret.
 
 ``--debug`` (or ``TOKOHELP_DEBUG=1``) sends the ``tokohelp`` logger to stderr.
-Every secret the program resolves is registered here, and so is the value of
-every environment variable whose name looks secret; a filter replaces them
-with ``****`` in every record before it is formatted.
+Every secret the program resolves is registered with ``tokohelp.redact``, and
+so is the value of every environment variable whose name looks secret; a
+filter masks them in every record before it is formatted.
 """
 
 from __future__ import annotations
@@ -12,24 +12,11 @@ import logging
 import os
 import re
 
-MASK = "****"
+from tokohelp.redact import redact, register_secret
+
 _SECRET_NAME = re.compile(r"PASS|TOKEN|SECRET|KEY|AUTH", re.IGNORECASE)
-_SECRETS: set[str] = set()
 
 log = logging.getLogger("tokohelp")
-
-
-def register_secret(value: str | None) -> None:
-    """Remember a secret so no log line, error or dry-run output can show it."""
-    if value and len(value) >= 3:
-        _SECRETS.add(value)
-
-
-def redact(text: str) -> str:
-    """Replace every registered secret (longest first) with the mask."""
-    for secret in sorted(_SECRETS, key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return text
 
 
 class _RedactingFilter(logging.Filter):

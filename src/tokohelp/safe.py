@@ -33,7 +33,9 @@ _MARKUP_SPECIAL = re.compile(r"(\\*)(\[(?:[a-z#/@][^[]*?\])?)|(\\+)\Z")
 def _escape_one(match: re.Match[str]) -> str:
     backslashes, bracket, trailing = match.groups()
     if trailing:
-        return trailing * 2  # so it cannot escape the markup that follows
+        # Doubled, they cannot escape the markup that follows; the empty tag after them
+        # takes the doubling back, so they print once whether or not markup follows.
+        return trailing * 2 + "[dim][/dim]"
     if len(bracket) > 1:
         return backslashes * 2 + "\\" + bracket
     return backslashes + "\\["

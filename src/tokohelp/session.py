@@ -267,7 +267,7 @@ class Session:
         self.err.print(markup)
 
     def _line(self, text: str, hint: str = "") -> None:
-        from tokohelp.logs import redact
+        from tokohelp.redact import redact
         from tokohelp.safe import strip_control
 
         text = strip_control(text) + (f"\n{strip_control(hint)}" if hint else "")

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -340,13 +341,15 @@ class FaultHandler(BaseHTTPRequestHandler):
 
     def _upstream(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
         host, port = self.server.upstream
-        conn = http.client.HTTPConnection(host, port, timeout=60)
+        conn = http.client.HTTPConnection(host, port, timeout=120)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
         conn.request(self.command, self.path, body=body or None, headers=headers)
         response = conn.getresponse()
         data = response.read()
         conn.close()
         self.server.forwarded.append(self.command)
+        if self.command == "POST":
+            self.server.upstream_answered.set()
         kept = {k: v for k, v in response.getheaders() if k.lower() not in HOP_HEADERS}
         return response.status, kept, data
 
@@ -384,6 +387,7 @@ class FaultProxy(ThreadingHTTPServer):
         self.plan: list[str] = []
         self.faults_done: list[str] = []
         self.forwarded: list[str] = []
+        self.upstream_answered = threading.Event()  # the server has answered a POST
         self._lock = threading.Lock()
         scheme = "https" if tls else "http"
         if tls:
@@ -409,6 +413,112 @@ class FaultProxy(ThreadingHTTPServer):
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
+
+
+class PlainGreeter:
+    """A plain-HTTP port that answers at once, before any request: TLS to it fails at once.
+
+    A real HTTP server may wait for a request line that a TLS ClientHello never
+    completes, so ``https://`` to it can time out instead of failing; this one
+    makes "the server does not speak TLS on this port" deterministic.
+    """
+
+    ANSWER = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self._stop = threading.Event()
+
+    def start(self) -> PlainGreeter:
+        threading.Thread(target=self._serve, daemon=True).start()
+        return self
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            with conn, contextlib.suppress(OSError):
+                conn.sendall(self.ANSWER)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.sock.close()
+
+
+class DripServer:
+    """Answers slowly on purpose: ``headers`` drips a header line every ``interval``
+    seconds for ever, ``body`` drips the body a byte at a time, ``huge`` promises a
+    3 GB body and sends zeros, ``found`` answers every request ``200 {"id": "LIST"}``,
+    ``smtp`` drips an SMTP greeting that never ends.
+    """
+
+    def __init__(self, mode: str, interval: float = 0.5) -> None:
+        self.mode, self.interval = mode, interval
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/tickets"
+        self.requests = 0
+        self._stop = threading.Event()
+
+    def start(self) -> DripServer:
+        threading.Thread(target=self._serve, daemon=True).start()
+        return self
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            conn.settimeout(5)
+            if self.mode == "smtp":  # an SMTP server speaks first: a greeting without end
+                self.requests += 1
+                while not self._stop.is_set():
+                    conn.sendall(b"220-still greeting\r\n")
+                    time.sleep(self.interval)
+                return
+            request = conn.recv(65536)
+            while b"\r\n\r\n" not in request:
+                request += conn.recv(65536)
+            self.requests += 1
+            getattr(self, f"_{self.mode}")(conn)
+
+    def _headers(self, conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 201 Created\r\n")
+        while not self._stop.is_set():
+            conn.sendall(b"X-Slow: 1\r\n")
+            time.sleep(self.interval)
+
+    def _body(self, conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100000\r\n\r\n")
+        while not self._stop.is_set():
+            conn.sendall(b" ")
+            time.sleep(self.interval)
+
+    def _huge(self, conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 3000000000\r\n\r\n")
+        zeros = b"0" * 65536
+        while not self._stop.is_set():
+            conn.sendall(zeros)
+
+    def _found(self, conn: socket.socket) -> None:
+        body = b'{"id": "LIST"}'
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                     + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.sock.close()
 
 
 # -- SMTP ------------------------------------------------------------------------------------

@@ -55,6 +55,16 @@ PEEK = 64 * 1024               # bytes of the body read before the upload gate
 KEY_LINE = re.compile(r"^tokohelp-id: (\S+)$", re.MULTILINE)
 SUBJECTS = ("Refund not received", "It's 100% \"paid\" twice_ again",
             "Pesanan belum sampai \u2014 d\u00fcn\u00ffa", "Refund not received")
+# Issue 13: subjects RT cuts by bytes or that look encoded, and the addresses RT used to
+# rewrite, as ``ticket new`` stores them now (IDN domains in ASCII form).
+EMOJI_SUBJECTS = ("\U0001f600\U0001f4e6\U0001f69a" * 20 + " paket belum sampai",
+                  "Screenshot 2025-01-20 at 10.15.00\u202fAM \u2014 refund \U0001f62d",
+                  "=?utf-8?q?Refund_not_received?= \u00fcn\u00ef",
+                  "  \U0001f4b8 dana refund blm masuk  ")
+PROBLEM_EMAILS = ("pembeli.{tag}@b\u00fccher.de", "Buyer.{tag}@Example.COM",
+                  "o'brien+{tag}@toko.co.id", "{tag}@sub.xn--bcher-kva.de")
+INPUTS = {"ascii": (SUBJECTS, ("Buyer.{tag}@Example.COM",)),
+          "emoji": (EMOJI_SUBJECTS, PROBLEM_EMAILS)}
 
 
 # -- a proxy that stops a POST where the test wants to kill ----------------------------------
@@ -217,6 +227,15 @@ class Desk:
     rt: RTServer
     since: int
     tag: str
+    subjects: tuple[str, ...] = SUBJECTS
+    emails: tuple[str, ...] = ("Buyer.{tag}@Example.COM",)
+    attachment_name: str = "trace.txt"
+
+    def use(self, inputs: str) -> None:
+        """Switch to the plain or the issue-13 subjects, addresses and file names."""
+        self.subjects, self.emails = INPUTS[inputs]
+        if inputs == "emoji":
+            self.attachment_name = "\u00fcn\u00ef\U0001f600 trace\u202f.txt"
 
     @property
     def db(self) -> Path:
@@ -236,10 +255,13 @@ class Desk:
             store.close()
 
     def _new(self, n: int) -> NewTicket:
-        return NewTicket(subject=f"{SUBJECTS[n % len(SUBJECTS)]} [{self.tag}]",
+        from tokohelp.tickets.addresses import normalise_email
+
+        email = self.emails[n % len(self.emails)].format(tag=self.tag)
+        return NewTicket(subject=f"{self.subjects[n % len(self.subjects)]} [{self.tag}]",
                          body=f"Ticket {n} of run {self.tag}.\nOrder INV/{n} was paid.",
                          category="refund", order_id=f"INV/{n}",
-                         email=f"Buyer.{self.tag}@Example.COM")
+                         email=normalise_email(email))
 
     def start(self, *args: str, **env: str) -> subprocess.Popen:
         """A ``tokohelp`` process; its output goes nowhere (it may be killed)."""
@@ -339,7 +361,8 @@ def kill_mid_upload(desk: Desk, proxy: GateProxy) -> None:
     """While the body (a 3 MB attachment) is being uploaded: RT never gets all of it."""
     trace = Path(os.environ["TOKOHELP_HOME"]) / "trace.txt"
     trace.write_bytes(b"app trace line with details\n" * 110_000)
-    desk.queue(1, [CheckedFile(trace, "trace.txt", "text/plain", trace.stat().st_size)])
+    desk.queue(1, [CheckedFile(trace, desk.attachment_name, "text/plain",
+                               trace.stat().st_size)])
     proxy.plan = ["upload"]
     process = desk.start("ticket", "send", "--all")
     proxy.wait_for("upload")
@@ -409,8 +432,10 @@ KILL_POINTS = {"waiting-for-store": kill_waiting_for_store, "mid-upload": kill_m
                "ctrl-c-rt-created": interrupt_after_rt_created}
 
 
+@pytest.mark.parametrize("inputs", list(INPUTS))
 @pytest.mark.parametrize("point", list(KILL_POINTS))
-def test_kill_at_point_then_send_all_sends_each_once(point, desk, gate_proxy):
+def test_kill_at_point_then_send_all_sends_each_once(point, inputs, desk, gate_proxy):
+    desk.use(inputs)
     desk.configure(gate_proxy.url)
     KILL_POINTS[point](desk, gate_proxy)
     at_rt = gate_proxy.posts()
@@ -426,11 +451,14 @@ def test_kill_at_point_then_send_all_sends_each_once(point, desk, gate_proxy):
 
 RANDOM_KILLS = 10
 RANDOM_SEED = 6
+RANDOM_TICKETS = 40
 
 
-def test_kills_at_random_delays_then_send_all_sends_each_once(desk, gate_proxy):
+@pytest.mark.parametrize("inputs", list(INPUTS))
+def test_kills_at_random_delays_then_send_all_sends_each_once(inputs, desk, gate_proxy):
+    desk.use(inputs)
     desk.configure(gate_proxy.url)
-    desk.queue(12)
+    desk.queue(RANDOM_TICKETS)  # enough work that most kills land mid-run
     chance = random.Random(RANDOM_SEED)
     landed = []
     for _ in range(RANDOM_KILLS):

@@ -139,3 +139,33 @@ def test_describe_masks_the_password_and_sends_nothing(smtp_server, tmp_path, mo
     assert described["headers"]["Message-ID"] == expected_id
     assert [a["name"] for a in described["attachments"]] == ["shot.png", "log.txt"]
     assert handler.messages == []
+
+
+# -- issue 13: the message arrives as the user wrote it -------------------------------------
+
+
+def test_a_body_line_starting_with_from_arrives_unchanged(smtp_server, tmp_path):
+    controller, handler = smtp_server()
+    ticket = make_ticket(tmp_path)
+    ticket.body = "Hello\nFrom me, the buyer\n>quoted\nFrom"
+    email_backend(controller.port).send(ticket)
+    text = handler.messages[0].get_content().replace("\r\n", "\n")
+    assert "\nFrom me, the buyer\n>quoted\nFrom\n" in text and ">From" not in text
+
+
+@pytest.mark.parametrize("subject", ["=?utf-8?q?Refund_not_received?=",
+                                     "Refund =?UTF-8?B?w7w=?= \u00fcn\u00ef \U0001f600 " * 4])
+def test_a_subject_that_looks_encoded_arrives_literally(smtp_server, tmp_path, subject):
+    controller, handler = smtp_server()
+    ticket = make_ticket(tmp_path, subject=subject)
+    email_backend(controller.port).send(ticket)
+    assert handler.messages[0]["Subject"] == " ".join(subject.split())
+
+
+def test_reply_to_is_one_plain_address(smtp_server, tmp_path):
+    controller, handler = smtp_server()
+    email_backend(controller.port).send(make_ticket(tmp_path, email="pembeli@b\u00fccher.de"))
+    assert handler.messages[0]["Reply-To"] == "pembeli@xn--bcher-kva.de"
+    with pytest.raises(BackendError) as caught:  # stored by an older version
+        email_backend(controller.port).send(make_ticket(tmp_path, email="evil,a@b.c"))
+    assert caught.value.retryable is False and len(handler.messages) == 1

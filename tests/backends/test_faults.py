@@ -3,6 +3,12 @@
 Each test ends with the ticket sent exactly once (counted on the server) or
 still kept in the store unsent, never lost and never doubled.  The sender's
 sleep is recorded instead of slept so backoff costs no test time.
+
+The tests hold on a busy machine: every fault is made by the proxy (or a
+server that misbehaves on purpose), never by racing a real server's speed.
+Timeouts are generous except where a timeout *is* the fault; there the retry
+waits until the real server has answered the proxy, so the look-up cannot run
+before the ticket exists.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.backends.builders import http_config, rt_config, write_config
-from tests.backends.servers import FaultProxy, RecordingHandler, free_port
+from tests.backends.servers import FaultProxy, PlainGreeter, RecordingHandler, free_port
 from tokohelp.errors import BackendError
 from tokohelp.tickets.backends import load_backend
 from tokohelp.tickets.sender import Sender, SendPolicy
@@ -31,8 +37,8 @@ class Target:
     hold: float
     server: Any
 
-    def config(self, url: str, extra: str = "") -> str:
-        extra = f"timeout = {self.timeout}\n{extra}"
+    def config(self, url: str, extra: str = "", timeout: float | None = None) -> str:
+        extra = f"timeout = {timeout or self.timeout}\n{extra}"
         if self.kind == "rt":
             return rt_config(url, extra=extra)
         return http_config(url, extra=extra)
@@ -44,15 +50,20 @@ class Target:
         return sum(t["subject"] == subject for t in self.server.state.tickets.values())
 
 
+GENEROUS = 60     # seconds: a real server under load answers well within this
+SHORT = 5         # seconds: the client timeout where the timeout is the fault
+HOLD = 60         # seconds the proxy sits on an answer: always past SHORT
+
+
 @pytest.fixture(params=[pytest.param("rt", marks=pytest.mark.rt), "http"])
 def target(request, monkeypatch):
     if request.param == "rt":
         rt = request.getfixturevalue("rt_server")
         monkeypatch.setenv("RT_PASSWORD", rt.password)
-        return Target("rt", rt.url, timeout=4, hold=5, server=rt)
+        return Target("rt", rt.url, timeout=GENEROUS, hold=HOLD, server=rt)
     desk = request.getfixturevalue("desk_server")
     monkeypatch.setenv("DESK_TOKEN", "desk-token")
-    return Target("http", desk.url, timeout=1, hold=1.5, server=desk)
+    return Target("http", desk.url, timeout=GENEROUS, hold=HOLD, server=desk)
 
 
 @dataclass
@@ -64,10 +75,17 @@ class Run:
     subject: str
     sleeps: list[float]
 
-    def send(self, url_config: str, attempts: int = 4):
+    def send(self, url_config: str, attempts: int = 4, before_retry: Any = None):
+        """Send with the sleeps recorded; ``before_retry()`` runs where the sender waits."""
         backend = load_backend(write_config(url_config), None)
+
+        def sleep(seconds: float) -> None:
+            self.sleeps.append(seconds)
+            if before_retry:
+                before_retry()
+
         sender = Sender(self.store, backend, SendPolicy(attempts=attempts, backoff=0.5),
-                        sleep=self.sleeps.append)
+                        sleep=sleep)
         return sender.send(self.ticket_id)
 
 
@@ -112,10 +130,16 @@ def test_server_down_stays_queued_then_sends_once(target, run):
         proxy.stop()
 
 
+def wait_for_upstream(proxy: FaultProxy) -> Any:
+    """A ``before_retry`` that waits until the real server has answered the held POST."""
+    return lambda: proxy.upstream_answered.wait(120)
+
+
 def test_timeout_after_request_received_sends_once(target, run, fault_proxy):
     proxy = fault_proxy(target.upstream, hold=target.hold)
     proxy.plan = ["hold"]
-    outcome = run.send(target.config(proxy.url))
+    outcome = run.send(target.config(proxy.url, timeout=SHORT),
+                       before_retry=wait_for_upstream(proxy))
     assert_sent_once(run, target, outcome)
     assert proxy.faults_done == ["hold"]
     assert proxy.forwarded.count("POST") == 1  # the retry found the ticket, it did not re-POST
@@ -153,8 +177,12 @@ def test_connection_reset_during_upload_sends_once(target, run, fault_proxy):
 
 
 def test_https_to_plain_http_server_is_kept_failed(target, run):
-    wrong = target.upstream.replace("http://", "https://")
-    outcome = run.send(target.config(wrong))
+    greeter = PlainGreeter().start()
+    try:
+        path = "/tickets" if target.kind == "http" else ""
+        outcome = run.send(target.config(f"https://127.0.0.1:{greeter.port}{path}"))
+    finally:
+        greeter.stop()
     assert_kept_unsent(run, target, outcome, "failed")
     assert "does not speak TLS" in run.store.get(run.ticket_id).last_error
     assert run.store.get(run.ticket_id).attempts == 1
@@ -181,7 +209,8 @@ def test_backend_classifies_each_fault(target, run, fault_proxy, fault, words, m
                                        retry_after):
     proxy = fault_proxy(target.upstream, hold=target.hold)
     proxy.plan = [fault]
-    backend = load_backend(write_config(target.config(proxy.url)), None)
+    timeout = SHORT if fault == "hold" else None
+    backend = load_backend(write_config(target.config(proxy.url, timeout=timeout)), None)
     with pytest.raises(BackendError) as caught:
         backend.send(run.store.get(run.ticket_id))
     error = caught.value
@@ -191,10 +220,11 @@ def test_backend_classifies_each_fault(target, run, fault_proxy, fault, words, m
 
 
 def test_email_timeout_after_data_resends_with_the_same_message_id(smtp_server, run):
-    controller, handler = smtp_server(RecordingHandler(delays=[2.5]))
+    controller, handler = smtp_server(RecordingHandler(delays=[4 * SHORT + 4]))
     outcome = run.send(f'default_backend = "mail"\n[backends.mail]\ntype = "email"\n'
                        f'host = "127.0.0.1"\nport = {controller.port}\nsecurity = "none"\n'
-                       'from = "me@example.com"\nto = "cs@example.com"\ntimeout = 1\n')
+                       'from = "me@example.com"\nto = "cs@example.com"\n'
+                       f'timeout = {2 * SHORT}\n')
     assert outcome.result == "sent", outcome.message
     ids = {m["Message-ID"] for m in handler.messages}
     assert len(handler.messages) == 2 and len(ids) == 1  # the receiver dedupes by Message-ID

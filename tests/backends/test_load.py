@@ -90,14 +90,16 @@ def test_keyring_not_installed(monkeypatch):
         load_backend(config, None)
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://localhost", "http://[::1]:9"])
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://localhost", "http://[::1]:9",
+                                 "http://127.1:8080", "http://127.0.1"])
 def test_plain_http_to_loopback_is_fine(url):
     config = write_config(f'[backends.desk]\ntype = "rt"\nurl = "{url}/"\n')
     assert load_backend(config, None).settings["url"] == url
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.5", "ftp://rt.example.com",
-                                 "https://user:pw@rt.example.com"])
+                                 "https://user:pw@rt.example.com", "http://128.1",
+                                 "http://127.1.example.com"])
 def test_unsafe_urls_are_refused(url):
     with pytest.raises(ConfigError, match=r"backends\.desk\.url"):
         load_backend(write_config(f'[backends.desk]\ntype = "rt"\nurl = "{url}"\n'), None)
@@ -107,6 +109,9 @@ def test_loopback_detection():
     assert [is_loopback(h) for h in ("127.0.0.2", "::1", "LOCALHOST", "10.0.0.1",
                                      "localhost.example.com")] == [True, True, True, False,
                                                                    False]
+    assert [is_loopback(h) for h in ("127.1", "127.0.1", "2130706433", "10.1", "", "127.",
+                                     "127.1.1.1.1")] == [True, True, True, False, False,
+                                                         False, False]
 
 
 def test_email_defaults_port_from_security():

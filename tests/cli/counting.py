@@ -19,12 +19,12 @@ from tokohelp.tickets.store import Store
 def count_opens(monkeypatch) -> Counter:
     """Start counting config reads and index/store connections for this test."""
     counts: Counter = Counter()
-    read_bytes, connect, store_connect = Path.read_bytes, index._connect, Store._connect
+    read_bytes, connect, store_connect = config.read_config_bytes, index._connect, Store._connect
 
-    def counted_read(self: Path) -> bytes:
-        if self == config.config_path():
+    def counted_read(path: Path) -> bytes | None:
+        if path == config.config_path():
             counts["config"] += 1
-        return read_bytes(self)
+        return read_bytes(path)
 
     def counted_connect(path: Path):
         counts["index"] += 1
@@ -34,7 +34,7 @@ def count_opens(monkeypatch) -> Counter:
         counts["store"] += 1
         return store_connect(self)
 
-    monkeypatch.setattr(Path, "read_bytes", counted_read)
+    monkeypatch.setattr(config, "read_config_bytes", counted_read)
     monkeypatch.setattr(index, "_connect", counted_connect)
     monkeypatch.setattr(Store, "_connect", counted_store)
     return counts

@@ -7,8 +7,9 @@ import stat
 import pytest
 
 from tests.helpers import tomllib
-from tokohelp.configure import init, mask_secrets, to_toml, write_private
+from tokohelp.configure import init, to_toml, write_private
 from tokohelp.errors import ConfigError
+from tokohelp.redact import mask_config
 from tokohelp.session import Session
 
 
@@ -35,7 +36,7 @@ def test_masked_settings_round_trip_through_toml():
     data = {"lang": "id", "backends": {"desk": {"type": "rt", "password": "hunter2",
                                                 "password_env": "RT_PASSWORD",
                                                 "url": "https://me:pw@rt.example"}}}
-    masked = mask_secrets(data)
+    masked = mask_config(data)
     desk = tomllib.loads(to_toml(masked))["backends"]["desk"]
     assert desk["password"] == "****" and desk["password_env"] == "RT_PASSWORD"
     assert desk["url"] == "https://me:****@rt.example" and "hunter2" not in to_toml(masked)

@@ -77,6 +77,7 @@ class Case:
     keeps: str = "nothing-stored"
     body: str = BODY
     given: str = ""
+    prints: str = ""  # also expected on stdout (``config check`` reports there)
 
 
 CASES = [
@@ -94,7 +95,7 @@ CASES = [
     Case("send-nothing", ["ticket", "send"], USAGE, "give ticket ids or --all"),
     Case("send-both", ["ticket", "send", "1", "--all"], USAGE, "give ticket ids or --all"),
     Case("bad-email", [*NEW, "-m", BODY, "--email", "not-an-address"], USAGE,
-         "is not an e-mail address"),
+         "cannot be used as an e-mail address"),
     Case("no-subject", ["ticket", "new", "-c", "refund", "-m", BODY], USAGE, "missing --subject"),
     Case("no-category", ["ticket", "new", "-s", "Refund", "-m", BODY], USAGE,
          "missing --category"),
@@ -177,7 +178,7 @@ CASES = [
          config="lang = 5\n"),
     Case("lang-unknown-check", ["config", "check"], CONFIG, "key 'lang': must be one of",
          config='lang = "xx"\n'),
-    Case("max-count-zero-check", ["config", "check"], CONFIG, "must be a positive number",
+    Case("max-count-zero-check", ["config", "check"], CONFIG, "must be a number above 0",
          config="[attachments]\nmax_count = 0\n"),
     Case("max-size-text", [*NEW, "-m", BODY, "-a", "@shot.png"], CONFIG,
          "key 'attachments.max_size_mb': expected", config='[attachments]\nmax_size_mb = "ten"\n',
@@ -229,10 +230,74 @@ CASES = [
          config=HOOK + QUICK_SEND, keeps="queued", given="stored-ticket"),
 ]
 
+# Issue 13: values that used to pass ``config check`` and crash later, special files as the
+# config or the body, and addresses a backend would rewrite or drop.
+HOOK_BARE = ('default_backend = "hook"\n[backends.hook]\ntype = "http"\n'
+             'url = "http://127.0.0.1:{port}/tickets"\n')
+CHECK_FAILED = "1 of 1 backends failed the check"
+DEEP = "a = " + "[" * 5000 + "]" * 5000 + "\n"
+BAD_ADDRESSES = {"angle": "<x@example.com>", "quoted": '"q"@example.com',
+                 "comma": "a,b@example.com", "trailing-dot": "x@example.com.",
+                 "non-ascii-local": "\u00fcser@example.com", "two-reply-to": "evil,a@b.c",
+                 "no-domain-dot": "x@localhost", "double-dot": "a..b@example.com"}
+ISSUE_13 = [
+    *[Case(f"timeout-{value}-check", ["config", "check"], CONFIG, CHECK_FAILED,
+           prints="key 'backends.hook.timeout': must be a number greater than 0",
+           config=HOOK_BARE + f"timeout = {value}\n") for value in ("nan", "inf", "-inf")],
+    *[Case(f"timeout-{value}-ticket-new", [*NEW, "-m", BODY], CONFIG,
+           "key 'backends.hook.timeout': must be a number greater than 0",
+           config=HOOK_BARE + f"timeout = {value}\n") for value in ("nan", "inf", "-inf")],
+    Case("timeout-huge", ["config", "check"], CONFIG, CHECK_FAILED,
+         prints="must be at most 300 seconds", config=HOOK_BARE + "timeout = 1e9\n"),
+    *[Case(f"{key}-{value}-check", ["config", "check"], CONFIG,
+           f"key 'attachments.{key}': must be a number above 0",
+           config=f"[attachments]\n{key} = {value}\n")
+      for key in ("max_size_mb", "max_video_mb") for value in ("inf", "nan")],
+    Case("max-count-inf-check", ["config", "check"], CONFIG, "key 'attachments.max_count'",
+         config="[attachments]\nmax_count = inf\n"),
+    Case("max-count-inf-new", [*NEW, "-m", BODY, "-a", "@shot.png"], CONFIG,
+         "key 'attachments.max_count'", config="[attachments]\nmax_count = inf\n",
+         files={"shot.png": PNG}),
+    *[Case(f"{key}-{value}-{'-'.join(args[:2])}", args, CONFIG,
+           f"key 'send.{key}': must be a number of seconds",
+           config=HOOK_BARE + f"[send]\n{key} = {value}\n")
+      for key in ("max_backoff_seconds", "backoff_seconds", "retry_after_max_seconds")
+      for value in ("nan", "inf") for args in (["config", "check"], [*NEW, "-m", BODY])],
+    Case("config-deeply-nested", ["config", "check"], CONFIG, "nested too deeply", config=DEEP),
+    Case("config-deeply-nested-contact", ["contact"], CONFIG, "nested too deeply",
+         config=DEEP),
+    Case("config-fifo", ["contact"], CONFIG, "not a regular file", files={"conf": FIFO},
+         env={"TOKOHELP_CONFIG": "@conf"}),
+    Case("config-dev-zero", ["config", "check"], CONFIG, "not a regular file",
+         env={"TOKOHELP_CONFIG": "/dev/zero"}),
+    Case("config-world-writable", ["config", "check"], CONFIG, "writable by every user",
+         config="", given="config-world-writable"),
+    Case("config-dir-world-writable", [*NEW, "-m", BODY], CONFIG,
+         "directory", config="", given="config-dir-world-writable"),
+    Case("header-non-ascii", [*NEW, "-m", BODY], CONFIG, "printable ASCII",
+         config=HOOK_BARE + 'headers = { "X-Team" = "t\u00e9am" }\n'),
+    Case("header-bad-name", ["config", "check"], CONFIG, CHECK_FAILED,
+         prints="not a valid header name", config=HOOK_BARE + 'headers = { "X Team" = "a" }\n'),
+    Case("ca-file-missing", [*NEW, "-m", BODY], CONFIG, "ca_file",
+         config=HOOK_BARE + 'ca_file = "/nonexistent/ca.pem"\n'),
+    Case("ca-file-not-pem", ["config", "check"], CONFIG, CHECK_FAILED, prints="cannot be used",
+         config=HOOK_BARE + 'ca_file = "@notes.txt"\n', files={"notes.txt": b"not a cert\n"}),
+    *[Case(f"email-{name}", [*NEW, "-m", BODY, "--email", value], USAGE,
+           "cannot be used as an e-mail address") for name, value in BAD_ADDRESSES.items()],
+    Case("body-file-dev-zero", [*NEW, "-F", "/dev/zero"], BAD_INPUT, "too long"),
+    Case("body-file-fifo-empty", [*NEW, "-F", "@pipe"], USAGE, "--body-file is empty",
+         files={"pipe": FIFO}, given="fifo-writer"),
+    Case("attach-script-as-png", [*NEW, "-m", BODY, "-a", "@shot.png"], BAD_INPUT,
+         "the content is text, not what the name .png says",
+         files={"shot.png": b"#!/bin/sh\nrm -rf ~\n"}),
+]
+CASES += ISSUE_13
+
 SUBPROCESS = ["bad-lang", "limit-0", "bad-platform", "ticket-id-text", "unknown-slug",
               "attach-directory", "attach-elf-as-png", "stdin-not-utf8",
               "broken-toml-contact", "data-dir-under-file-new", "store-corrupt-list",
-              "backend-down-new"]
+              "backend-down-new", "config-fifo", "config-dev-zero", "body-file-dev-zero",
+              "timeout-nan-ticket-new", "config-deeply-nested"]
 
 
 # -- arranging a case --------------------------------------------------------------------
@@ -317,9 +382,29 @@ def _stored_ticket(tmp_path: Path, monkeypatch) -> None:
     store.close()
 
 
+def _world_writable(which: str) -> Any:
+    def loosen(tmp_path: Path, monkeypatch) -> None:
+        path = Path(os.environ["TOKOHELP_CONFIG"])
+        target = path if which == "file" else path.parent
+        target.chmod(target.stat().st_mode | 0o002)
+    return loosen
+
+
+def _fifo_writer(tmp_path: Path, monkeypatch) -> None:
+    """Someone opens the FIFO for writing and closes it: the reader sees end of file."""
+    import threading
+
+    def write() -> None:
+        with open(tmp_path / "user" / "pipe", "wb"):
+            pass
+
+    threading.Thread(target=write, daemon=True).start()
+
+
 GIVEN = {"terminal": _terminal, "editor-empty": _editor(0), "editor-fails": _editor(3),
          "break-indexed-article": _break_indexed_article, "break-categories": _break_categories,
-         "stored-ticket": _stored_ticket}
+         "stored-ticket": _stored_ticket, "config-world-writable": _world_writable("file"),
+         "config-dir-world-writable": _world_writable("dir"), "fifo-writer": _fifo_writer}
 
 
 # -- judging the outcome -----------------------------------------------------------------
@@ -391,6 +476,7 @@ def check_case(case: Case, tmp_path: Path, monkeypatch, runner) -> None:
     before = fingerprint(tmp_path / "user")
     out = runner(*args, input=case.input)
     assert_failed_cleanly(out, case.code, case.says)
+    assert case.prints in out.stdout, out.stdout
     assert fingerprint(tmp_path / "user") == before, "a user file was changed"
     assert_input_kept(case, out)
 

@@ -32,7 +32,7 @@ from tests.backends.builders import png_bytes
 from tests.backends.servers import free_port
 from tests.hardening.tools import Outcome, run_process
 from tokohelp.config import load_config
-from tokohelp.logs import MASK, redact
+from tokohelp.redact import MASK, redact
 
 SECRETS = {"TKH_RT_CRED": "rt-pw-Zq8x7-7f3a91", "TKH_HOOK_CRED": "hook-tk-M3p9-2b8c44",
            "TKH_MAIL_CRED": "mail-pw-W4r2-9d1e07"}
@@ -250,3 +250,92 @@ def test_every_backend_registers_the_secret_it_resolves(isolated_home, monkeypat
         load_backend(cfg, name)
     for value in [*fresh.values(), header]:
         assert redact(f"x {value} y") == f"x {MASK} y"
+
+
+# -- issue 13: every header value is secret unless public; URL query secrets ----------------
+
+LOOSE_HEADERS = {"X-Auth-Token": "auth-tok-Q7w1-88", "Private-Token": "priv-tok-R2d2-99",
+                 "Api-Key": "api-key-C3po-77", "X-Secret": "x-sec-B8b8-66"}
+
+
+def _headers_config(isolated_home, url: str, extra: str = "") -> None:
+    table = ", ".join(f'"{k}" = "{v}"' for k, v in LOOSE_HEADERS.items())
+    config = isolated_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'[backends.hook]\ntype = "http"\nurl = "{url}"\ntimeout = 5\n'
+                      f'public_headers = ["X-Team"]\n'
+                      f'headers = {{ {table}, "X-Team" = "support-cs" }}\n'
+                      f'[send]\nattempts = 1\n{extra}')
+
+
+def test_every_header_value_is_secret_unless_marked_public(isolated_home):
+    _headers_config(isolated_home, f"http://127.0.0.1:{free_port()}/t")
+    for args in (["ticket", "new", "--dry-run", *ARGS[2:]],
+                 ["ticket", "new", "--dry-run", "--json", *ARGS[2:]],
+                 ["config", "show"], ["config", "show", "--json"]):
+        out = run_process("--debug", *args)
+        assert out.code == 0, out.output
+        for value in LOOSE_HEADERS.values():
+            assert value not in out.output, f"{args}: {value} shown\n{out.output}"
+        assert "support-cs" in out.output  # the public one is shown as it is
+
+
+class EchoAllHeaders(EchoingDesk):
+    """Refuses and quotes every header it got, whatever its name."""
+
+    def _refuse(self) -> None:
+        said = "; ".join(f"{k}={v}" for k, v in self.headers.items())
+        raw = json.dumps({"error": f"bad request: {said}"}).encode()
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+
+def test_header_values_echoed_by_the_server_never_reach_output_or_store(isolated_home):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EchoAllHeaders)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        _headers_config(isolated_home, f"http://127.0.0.1:{server.server_address[1]}/t")
+        out = run_process("ticket", "new", *ARGS[2:])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert out.code == 6 and "bad request" in out.stderr, out.output
+    stored = "".join(p.read_bytes().decode("latin-1")
+                     for p in (isolated_home / "data").rglob("*") if p.is_file())
+    for value in LOOSE_HEADERS.values():
+        assert value not in out.output and value not in stored
+
+
+def test_a_secret_in_the_url_query_is_masked_in_every_label(isolated_home):
+    secret = "qs-pw-Zz91-4411"
+    port = free_port()
+    config = isolated_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'[backends.hook]\ntype = "http"\ntimeout = 2\n'
+                      f'url = "http://127.0.0.1:{port}/t?team=cs&password={secret}"\n'
+                      f'[send]\nattempts = 1\n')
+    for args in (["ticket", "new", *ARGS[2:]], ["ticket", "new", "--dry-run", *ARGS[2:]],
+                 ["ticket", "send", "1"], ["ticket", "show", "1"], ["config", "check"],
+                 ["config", "show"]):
+        out = run_process("--debug", *args)
+        assert "Traceback" not in out.output and secret not in out.output, out.output
+    assert "password=****" in run_process("ticket", "send", "1").output
+    stored = "".join(p.read_bytes().decode("latin-1")
+                     for p in (isolated_home / "data").rglob("*") if p.is_file())
+    assert secret not in stored
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("https://h/x?password=abc&team=cs", "https://h/x?password=****&team=cs"),
+    ("see http://h/?api_key=k1&token=t2#frag", "see http://h/?api_key=****&token=****#frag"),
+    ("https://u:pw@h/", "https://u:****@h/"),
+    ("https://h/x?idempotency_key=K", "https://h/x?idempotency_key=K"),
+    ("not a url ?password=x", "not a url ?password=x"),
+])
+def test_url_secrets_are_masked_by_position(text, shown):
+    from tokohelp.redact import mask_url_secrets
+
+    assert mask_url_secrets(text) == shown

@@ -118,7 +118,7 @@ def test_ticket_new_json_output_is_inert():
 
 def test_hostile_email_is_refused_and_echoed_inert():
     out = run(*NEW, "-s", "Refund", "-m", "body", "--email", f"a{HOSTILE}@b.co")
-    assert out.code == 2 and "is not an e-mail address" in out.stderr
+    assert out.code == 2 and "cannot be used as an e-mail address" in out.stderr
     assert_inert(out.output)
 
 
@@ -133,11 +133,21 @@ def test_dry_run_without_backend_is_inert(json_flag):
 @pytest.mark.parametrize("json_flag", [[], ["--json"]], ids=["plain", "json"])
 def test_dry_run_request_for_a_backend_is_inert(isolated_home, json_flag):
     write_config(isolated_home, f'[backends.hook]\ntype = "http"\n'
-                                f'url = "http://127.0.0.1:1/t"\n{escaped_toml("X-Note", HOSTILE)}')
+                                f'url = "http://127.0.0.1:1/t"\npublic_headers = ["X-Note"]\n'
+                                f'{escaped_toml("X-Note", MARKUP)}')
     out = run(*NEW, "-s", HOSTILE, "-m", HOSTILE, "--dry-run", *json_flag)
     assert out.code == 0, out.output
     assert_inert(out.output)
     assert MARKUP in out.stdout
+
+
+def test_a_header_value_with_control_characters_is_refused_inert(isolated_home):
+    """HTTP cannot carry it (issue 13, item 6): a config error now, not exit 70 later."""
+    write_config(isolated_home, f'[backends.hook]\ntype = "http"\n'
+                                f'url = "http://127.0.0.1:1/t"\n{escaped_toml("X-Note", HOSTILE)}')
+    out = run(*NEW, "-s", "Refund", "-m", "body", "--dry-run")
+    assert out.code == 4 and "printable ASCII" in out.stderr, out.output
+    assert_inert(out.output)
 
 
 # -- server answers a create with hostile ids and refuses with hostile messages -------------
@@ -242,3 +252,16 @@ def test_config_check_names_a_hostile_backend_inert(hostile_config, json_flag):
     assert_inert(out.output)
     if not json_flag:
         assert MARKUP in out.stdout
+
+
+@pytest.mark.parametrize("text", ["C:\\Users\\", "end\\\\", "a\\", "\\", "x [b]\\"])
+@pytest.mark.parametrize("template", ["{}", "[dim]{}[/dim]", "{} tail", "[bold]{}[/bold] x"])
+def test_trailing_backslashes_print_once_with_or_without_markup_after(text, template):
+    """Issue 13: ``C:\\Users\\`` printed as ``C:\\Users\\\\`` when nothing followed it."""
+    from rich.text import Text
+
+    from tokohelp.safe import inert
+
+    expected = template.replace("[dim]", "").replace("[/dim]", "").replace(
+        "[bold]", "").replace("[/bold]", "").format(text)
+    assert Text.from_markup(template.format(inert(text))).plain == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -154,10 +155,32 @@ def test_attempt_cut_short_by_a_crash_is_treated_as_maybe_sent(store):
     claim = store.claim(ticket.id, owner)
     assert claim is not None and not claim.maybe_sent
     store.begin_attempt(ticket.id, owner, "desk")
-    store.db.execute("UPDATE tickets SET claimed_at = 0 WHERE id = ?", (ticket.id,))
+    store.db.execute("UPDATE tickets SET claimed_pid = ? WHERE id = ?",
+                     (dead_pid(), ticket.id))
     again = store.claim(ticket.id, new_owner())
     assert again is not None and again.maybe_sent
     assert again.ticket.attempts == 1
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    return dead.pid
+
+
+def test_old_claim_with_a_pending_request_of_a_live_process_is_never_taken_over(store):
+    """A request still in flight keeps its claim however long it takes (issue 13, item 10)."""
+    ticket = store.create(NewTicket("s", "b"), [])
+    owner = new_owner()
+    store.claim(ticket.id, owner)
+    store.begin_attempt(ticket.id, owner, "desk")
+    store.db.execute("UPDATE tickets SET claimed_at = ? WHERE id = ?",
+                     (time.time() - 10 * CLAIM_STALE_SECONDS, ticket.id))
+    assert store.claim(ticket.id, new_owner()) is None
+    store.attempt_failed(ticket.id, owner, "timed out", maybe_sent=True)
+    again = store.claim(ticket.id, new_owner())  # between attempts an old claim may go
+    assert again is not None and again.maybe_sent
 
 
 def test_release_during_an_attempt_keeps_maybe_sent(store):
@@ -242,3 +265,69 @@ def test_two_processes_never_claim_the_same_ticket(tmp_path):
     assert {t.status for t in store.tickets()} == {"sent"}
     store.close()
 
+
+
+# -- issue 13: smaller defects ------------------------------------------------------------
+
+
+def test_a_254_byte_attachment_name_is_stored(store, tmp_path):
+    name = "a" * 250 + ".png"
+    (tmp_path / "b").mkdir()
+    checked = _png(tmp_path, name)
+    ticket = store.create(NewTicket("s", "b"), [checked, _png(tmp_path / "b", name)])
+    assert [a.name for a in ticket.attachments] == [name, name]
+    for attachment in ticket.attachments:
+        assert attachment.stored_path.read_bytes() == PNG
+        assert len(attachment.stored_path.name.encode()) <= 255
+        assert attachment.stored_path.name.endswith(".png")
+
+
+def test_a_long_multibyte_name_is_cut_on_a_character(store, tmp_path):
+    name = "\u00fc" * 125 + ".png"  # 250 + 4 bytes: "1-" makes it 256
+    ticket = store.create(NewTicket("s", "b"), [_png(tmp_path, name)])
+    stored = ticket.attachments[0].stored_path.name
+    assert len(stored.encode()) <= 255 and stored.endswith(".png") and "\ufffd" not in stored
+
+
+def test_a_same_size_swap_after_the_check_is_refused(store, tmp_path):
+    """Checked as a PNG, swapped for an ELF of the same size while the editor was open."""
+    checked = _png(tmp_path)
+    checked.path.write_bytes(b"\x7fELF\x02\x01\x01" + b"\0" * (len(PNG) - 7))
+    assert checked.path.stat().st_size == checked.size
+    with pytest.raises(BadInputError, match="changed"):
+        store.create(NewTicket("s", "b"), [checked])
+    assert store.tickets() == []
+
+
+def test_a_row_with_a_blob_subject_is_read_as_text(store):
+    ticket = store.create(NewTicket("s", "b"), [])
+    store.db.execute("UPDATE tickets SET subject = ?, body = ? WHERE id = ?",
+                     (b"Refund \xff\xfe", b"body", ticket.id))
+    again = store.get(ticket.id)
+    assert (again.subject, again.body) == ("Refund \ufffd\ufffd", "body")
+    assert [t.subject for t in store.tickets()] == ["Refund \ufffd\ufffd"]
+
+
+def test_ticket_list_works_on_a_full_disk(isolated_home):
+    """Issue 13: with nothing writable, even listing failed (SQLite's -shm file)."""
+    from tests.hardening.tools import file_size_limit, run_process
+
+    assert run_process("ticket", "new", "-s", "Refund", "-c", "refund", "-m", "Where?").code == 0
+    for wal in (isolated_home / "data").glob("tickets.db-*"):
+        wal.unlink()
+    out = run_process("ticket", "list", "--json", preexec_fn=file_size_limit(0))
+    assert out.code == 0, out.output
+    assert '"subject": "Refund"' in out.stdout
+    new = run_process("ticket", "new", "-s", "Again", "-c", "refund", "-m", "Where?",
+                      preexec_fn=file_size_limit(0))
+    assert new.code == 7 and "Traceback" not in new.output  # writing still fails cleanly
+
+
+def test_a_frozen_view_is_refused_while_the_journal_holds_changes(tmp_path):
+    store = Store(tmp_path / "data")
+    store.create(NewTicket("s", "b"), [])
+    wal = store.path.with_name("tickets.db-wal")
+    assert wal.stat().st_size > 0  # the connection is open: changes sit in the journal
+    with pytest.raises(sqlite3.OperationalError, match="journal"):
+        store._connect_frozen()
+    store.close()

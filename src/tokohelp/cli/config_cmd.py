@@ -45,7 +45,8 @@ EXAMPLE = """\
 # url = "https://desk.example.com/api/tickets"
 # token_env = "DESK_TOKEN"       # sent as "Authorization: Bearer ..."
 # attachments = "base64"         # base64 | multipart
-# headers = { "X-Team" = "support" }
+# headers = { "X-Team" = "support" }   # every value is masked as a secret, except:
+# public_headers = ["X-Team"]
 
 # E-mail over SMTP.
 # [backends.mail]
@@ -142,7 +143,7 @@ def show_written(env: Env, result: ConfigWritten) -> None:
 
 def show_checks(env: Env, result: ConfigChecked) -> None:
     """One line per backend: ok or error, and what it said."""
-    from tokohelp.configure import mask_text
+    from tokohelp.redact import redact
 
     if not result.checks:
         env.out.print(safe(_("No backends configured in {path}.").format(path=result.path)),
@@ -154,4 +155,4 @@ def show_checks(env: Env, result: ConfigChecked) -> None:
         mark = "[green]ok[/green]" if r.ok else "[red]" + safe(_("error")) + "[/red]"
         default = " [dim]" + safe(_("(default)")) + "[/dim]" if r.default else ""
         env.out.print(f"{mark}  {safe(r.name)} [dim]{safe(r.kind)}[/dim]{default}: "
-                      f"{safe(mask_text(r.detail))}", soft_wrap=True)
+                      f"{safe(redact(r.detail))}", soft_wrap=True)

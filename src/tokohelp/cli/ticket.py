@@ -185,6 +185,8 @@ def fail_unless_sent(created: Created) -> None:
     outcome = created.outcome
     if outcome is None or not outcome.needs_action:
         return
+    if outcome.delivered:  # filed at the desk; only the local record is missing
+        raise StorageError(outcome.message, outcome.advice)
     raise BackendError(f"ticket {created.ticket.id} was stored but not sent: {outcome.message}",
                        outcome.advice)
 
@@ -214,13 +216,18 @@ def _one_line(text: str | None) -> str:
 
 
 def _email(value: str | None) -> str | None:
-    import re
+    """The address in the plain form every backend carries (IDN domains as ASCII)."""
+    from tokohelp.i18n import _
+    from tokohelp.tickets.addresses import normalise_email
 
-    part = r"[^@\s\x00-\x1f\x7f-\x9f]+"  # no control characters: it is shown and sent
-    if value is not None and not re.fullmatch(rf"{part}@{part}\.{part}", value):
-        raise typer.BadParameter(f"'{strip_control(value)}' is not an e-mail address",
-                                 param_hint="--email")
-    return value
+    if value is None:
+        return None
+    try:
+        return normalise_email(value)
+    except ValueError as exc:
+        raise typer.BadParameter(_("'{value}' cannot be used as an e-mail address: {reason}")
+                                 .format(value=strip_control(value), reason=exc),
+                                 param_hint="--email") from None
 
 
 def _ask_subject(env: Env) -> str:
@@ -277,16 +284,33 @@ def _is_terminal(stream: object) -> bool:
         return False
 
 
+MAX_BODY_BYTES = 4 * MAX_BODY + 3  # UTF-8 takes at most 4 bytes a character (plus a BOM)
+
+
 def _read_file(path: Path) -> bytes:
+    """At most MAX_BODY_BYTES + 1 bytes: ``-F /dev/zero`` must not read for ever."""
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            return _bounded(handle.read(MAX_BODY_BYTES + 1), str(path))
     except OSError as exc:
         raise BadInputError(f"{path}: cannot read body file: {exc.strerror}") from None
 
 
 def _read_stdin(env: Env) -> bytes:
     buffer = getattr(env.stdin, "buffer", None)
-    return buffer.read() if buffer is not None else env.stdin.read().encode("utf-8")
+    if buffer is None:
+        return _bounded(env.stdin.read(MAX_BODY + 1).encode("utf-8"), "stdin")
+    return _bounded(buffer.read(MAX_BODY_BYTES + 1), "stdin")
+
+
+def _bounded(raw: bytes, source: str) -> bytes:
+    """Refuse a body that cannot fit the limit before decoding it."""
+    from tokohelp.i18n import _
+
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadInputError(_("{source} is too long (more than {limit} characters)").format(
+            source=source, limit=MAX_BODY))
+    return raw
 
 
 def _decode(raw: bytes, source: str) -> str:

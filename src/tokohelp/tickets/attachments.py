@@ -9,6 +9,7 @@ with the reason, as are missing, special, unreadable, empty or too large files.
 from __future__ import annotations
 
 import codecs
+import math
 import os
 import stat
 from dataclasses import dataclass
@@ -17,10 +18,16 @@ from typing import BinaryIO
 
 from tokohelp.config import Config
 from tokohelp.errors import BadInputError
+from tokohelp.i18n import _
 from tokohelp.safe import strip_control
 from tokohelp.tickets.store import CheckedFile
 
 MB = 1024 * 1024
+MAX_MB = 1024      # a help desk takes files of a few MB; beyond this is a typo
+MAX_COUNT = 100
+# Names that promise a binary type: text under such a name is a disguised file.
+BINARY_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff",
+                               "heic", "avif", "pdf", "mp4", "webm", "mov"})
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp",
                          "image/tiff", "image/heic", "image/avif"})
 VIDEO_TYPES = frozenset({"video/mp4", "video/webm", "video/quicktime"})
@@ -39,16 +46,19 @@ class Limits:
 
 
 def limits_from_config(cfg: Config) -> Limits:
-    """Read ``max_size_mb``, ``max_count`` and ``max_video_mb``, each positive."""
-    return Limits(max_size=int(_positive(cfg, "attachments.max_size_mb", 10) * MB),
-                  max_count=int(_positive(cfg, "attachments.max_count", 5)),
-                  max_video=int(_positive(cfg, "attachments.max_video_mb", 25) * MB))
+    """Read ``max_size_mb``, ``max_count`` and ``max_video_mb``, each positive and bounded."""
+    return Limits(max_size=int(_positive(cfg, "attachments.max_size_mb", 10, MAX_MB) * MB),
+                  max_count=int(_positive(cfg, "attachments.max_count", 5, MAX_COUNT, int)),
+                  max_video=int(_positive(cfg, "attachments.max_video_mb", 25, MAX_MB) * MB))
 
 
-def _positive(cfg: Config, key: str, default: float) -> float:
-    value = cfg.get(key, default, (int, float))
-    if isinstance(value, bool) or value <= 0:
-        raise cfg.fail(key, "must be a positive number")
+def _positive(cfg: Config, key: str, default: float, limit: float,
+              kind: type | tuple[type, ...] = (int, float)) -> float:
+    """A finite number above 0 and at most ``limit`` (inf and nan pass a plain ``> 0``)."""
+    value = cfg.get(key, default, kind)
+    if isinstance(value, bool) or not (math.isfinite(value) and 0 < value <= limit):
+        raise cfg.fail(key, _("must be a number above 0 and at most {limit}").format(
+            limit=limit))
     return value
 
 
@@ -104,11 +114,21 @@ def detect_type(path: Path) -> str:
                 return "application/pdf"
             handle.seek(0)
             if _is_text(handle):
-                return "text/plain"
+                return _text_under_its_name(path)
     except OSError as exc:
         raise BadInputError(f"{path}: cannot read: {exc.strerror}") from None
     raise BadInputError(f"{path}: file type not allowed (binary data of unknown type)",
                         ALLOWED_HINT)
+
+
+def _text_under_its_name(path: Path) -> str:
+    """Text is allowed, but not under a name that says image, PDF or video."""
+    ext = path.suffix.lower().lstrip(".")
+    if ext in BINARY_EXTENSIONS:
+        raise BadInputError(_("{path}: the content is text, not what the name .{ext} says")
+                            .format(path=path, ext=ext),
+                            _("Attach the real file, or rename a text file to .txt."))
+    return "text/plain"
 
 
 def _allowed_binary(path: Path, mime: str) -> str:

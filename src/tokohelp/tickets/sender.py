@@ -11,18 +11,26 @@ instead of creating another.  A ticket that could not be sent stays
 
 from __future__ import annotations
 
+import contextlib
+import math
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from tokohelp.config import Config
-from tokohelp.errors import BackendError
+from tokohelp.errors import BackendError, StorageError
+from tokohelp.i18n import _
 from tokohelp.tickets.backends.base import Backend
 from tokohelp.tickets.model import RemoteRef, Ticket
 from tokohelp.tickets.store import Claim, Store, new_owner
 
 SENT, QUEUED, FAILED, SKIPPED = "sent", "queued", "failed", "skipped"
+MAX_WAIT = 300.0  # seconds between attempts at most, so a claim is refreshed well in time
+
+
+class UnrecordedDelivery(StorageError):
+    """The backend has the ticket but the store could not record that."""
 
 
 @dataclass
@@ -44,6 +52,7 @@ class SendOutcome:
     message: str = ""
     ticket: Ticket | None = None
     advice: str = ""
+    delivered: bool = False  # the backend has it although the store does not say so
 
     @property
     def ok(self) -> bool:
@@ -74,8 +83,9 @@ def policy_from_config(cfg: Config) -> SendPolicy:
 
 def _seconds(cfg: Config, key: str, default: float) -> float:
     value = cfg.get(key, default, (int, float))
-    if isinstance(value, bool) or value < 0:
-        raise cfg.fail(key, "must be a number of seconds, 0 or more")
+    if isinstance(value, bool) or not (math.isfinite(value) and 0 <= value <= MAX_WAIT):
+        raise cfg.fail(key, _("must be a number of seconds from 0 to {limit:.0f}").format(
+            limit=MAX_WAIT))
     return float(value)
 
 
@@ -107,7 +117,10 @@ class Sender:
         try:
             return self._attempts(claim)
         finally:
-            self.store.release(ticket_id, owner)
+            # A store that cannot be written must not hide why the send stopped; a claim
+            # left behind is taken over once this process has ended.
+            with contextlib.suppress(StorageError):
+                self.store.release(ticket_id, owner)
 
     def _skipped(self, ticket_id: int) -> SendOutcome:
         ticket = self.store.get(ticket_id)
@@ -136,7 +149,7 @@ class Sender:
                 if not exc.retryable:
                     return self._finish(claim, FAILED, exc)
                 continue
-            self.store.mark_sent(ticket.id, ref)
+            self._record_sent(ticket, ref)
             return SendOutcome(ticket.id, SENT, _sent_message(ref), self.store.get(ticket.id))
         return self._finish(claim, QUEUED, error)
 
@@ -147,6 +160,24 @@ class Sender:
             if found is not None:
                 return found
         return self.backend.send(ticket)
+
+    def _record_sent(self, ticket: Ticket, ref: RemoteRef) -> None:
+        """Record the delivery; if the store cannot, say that the desk *has* the ticket.
+
+        The attempt stays marked in flight, so the next send looks the ticket up and
+        records it instead of filing it again.
+        """
+        try:
+            self.store.mark_sent(ticket.id, ref)
+        except StorageError as exc:
+            raise UnrecordedDelivery(
+                _("ticket {id} was delivered to backend '{backend}' as {remote}, but the "
+                  "local store could not record it ({reason})").format(
+                    id=ticket.id, backend=self.backend.name, remote=ref.remote_id,
+                    reason=exc.message),
+                _("Do not file it again. Once the store is writable, run 'tokohelp ticket "
+                  "send {id}': it finds the delivered ticket and records it.").format(
+                    id=ticket.id)) from None
 
     def _finish(self, claim: Claim, status: str, error: BackendError | None) -> SendOutcome:
         ticket_id = claim.ticket.id

@@ -15,20 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 from tokohelp.config import Config, load_config
 from tokohelp.errors import (
-    BackendError,
     ConfigError,
-    NotFoundError,
     TokohelpError,
     UsageError,
 )
+from tokohelp.redact import scrub
 from tokohelp.tickets.model import STATUSES, Attachment, RemoteStatus, Ticket
 from tokohelp.tickets.store import CheckedFile, NewTicket, Store, now_iso, open_store
 
 if TYPE_CHECKING:
     from tokohelp.tickets.backends.base import Backend
     from tokohelp.tickets.sender import SendOutcome
-
-MASK = "****"
 
 
 @dataclass
@@ -89,6 +86,8 @@ def create_ticket(new: NewTicket, files: list[CheckedFile], backend: Backend | N
 
     The send settings are checked first: a config error must not leave a stored
     ticket behind that the user would file a second time after fixing the config.
+    Once the ticket is stored nothing raises: whatever goes wrong while sending
+    becomes the outcome, which says what state the ticket is in.
     """
     store = store or open_store()
     sender = _sender(store, backend, cfg or load_config()) if backend else None
@@ -96,8 +95,8 @@ def create_ticket(new: NewTicket, files: list[CheckedFile], backend: Backend | N
     ticket = store.create(new, files, "queued")
     if sender is None:
         return Created(ticket, store.path)
-    outcome = sender.send(ticket.id)
-    return Created(outcome.ticket or store.get(ticket.id), store.path, outcome)
+    outcome = _send_one(store, ticket.id, lambda: sender)
+    return Created(outcome.ticket or ticket, store.path, outcome)
 
 
 def save_draft(new: NewTicket, files: list[CheckedFile], store: Store | None = None) -> Created:
@@ -115,14 +114,14 @@ def dry_run(new: NewTicket, files: list[CheckedFile], backend: Backend | None) -
                     attachments=[Attachment(f.name, f.mime, f.size, f.path) for f in files])
     if backend is None:
         return DryRun(None, ticket)
-    return DryRun(backend.name, ticket, scrub(backend.describe(ticket), backend))
+    return DryRun(backend.name, ticket, scrub(backend.describe(ticket), [_secret(backend)]))
 
 
 def list_tickets(status: str | None = None, store: Store | None = None) -> list[Ticket]:
     """Stored tickets, oldest first."""
     if status is not None and status not in STATUSES:
         raise UsageError(f"unknown status '{status}'", f"Use one of: {', '.join(STATUSES)}.")
-    return (store or open_store()).tickets(status)
+    return (store or open_store(read_only=True)).tickets(status)
 
 
 def get_ticket(ticket_id: int, store: Store | None = None) -> Ticket:
@@ -156,23 +155,40 @@ def send_targets(ids: list[int] | None, store: Store | None = None) -> list[int]
 def send(ids: list[int], progress: Callable[[SendOutcome], None] | None = None, *,
          cfg: Config | None = None, store: Store | None = None) -> list[SendOutcome]:
     """Send each ticket through its backend; one ticket's failure never stops the others."""
-    from tokohelp.tickets.sender import SendOutcome, retry_advice
-
     cfg = cfg or load_config()
     store = store or open_store()
     senders: dict[str | None, Any] = {}
     outcomes = []
     for ticket_id in ids:
-        try:
-            outcome = _sender_for(store, store.get(ticket_id), cfg, senders).send(ticket_id)
-        except (BackendError, ConfigError, NotFoundError) as exc:
-            ticket = store.get(ticket_id)
-            outcome = SendOutcome(ticket_id, ticket.status, exc.message, ticket,
-                                  exc.hint or retry_advice(ticket_id, ticket.status))
+        outcome = _send_one(store, ticket_id,
+                            lambda tid=ticket_id: _sender_for(store, store.get(tid), cfg,
+                                                              senders))
         outcomes.append(outcome)
         if progress:
             progress(outcome)
     return outcomes
+
+
+def _send_one(store: Store, ticket_id: int, sender: Callable[[], Any]) -> SendOutcome:
+    """Send one stored ticket; any expected failure becomes its outcome, with its state."""
+    from tokohelp.tickets.sender import SendOutcome, UnrecordedDelivery, retry_advice
+
+    try:
+        return sender().send(ticket_id)
+    except TokohelpError as exc:
+        ticket = _reread(store, ticket_id)
+        status = ticket.status if ticket else "queued"
+        return SendOutcome(ticket_id, status, exc.message, ticket,
+                           exc.hint or retry_advice(ticket_id, status),
+                           delivered=isinstance(exc, UnrecordedDelivery))
+
+
+def _reread(store: Store, ticket_id: int) -> Ticket | None:
+    """The ticket as stored now; None when the store cannot even be read."""
+    try:
+        return store.get(ticket_id)
+    except TokohelpError:
+        return None
 
 
 def _sender_for(store: Store, ticket: Ticket, cfg: Config, cache: dict[str | None, Any]) -> Any:
@@ -224,20 +240,11 @@ def _check_one(cfg: Config, name: str, default: bool) -> BackendCheck:
         backend = load_backend(cfg, name)
         if backend is None:
             return BackendCheck(name, kind, False, "not loaded", default)
-        return BackendCheck(name, kind, True, scrub(backend.check(), backend), default)
+        return BackendCheck(name, kind, True, scrub(backend.check(), [_secret(backend)]), default)
     except TokohelpError as exc:
         return BackendCheck(name, kind, False, exc.message, default, exc)
 
 
-def scrub(value: Any, backend: Backend) -> Any:
-    """Replace the backend's secret wherever it appears, as a last line of defence."""
-    secret = getattr(backend, "_secret", None)
-    if not secret:
-        return value
-    if isinstance(value, str):
-        return value.replace(secret, MASK)
-    if isinstance(value, dict):
-        return {k: scrub(v, backend) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(v, backend) for v in value]
-    return value
+def _secret(backend: Backend) -> str | None:
+    """The backend's own secret, masked as a last line of defence wherever it appears."""
+    return getattr(backend, "_secret", None)

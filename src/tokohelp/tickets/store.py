@@ -33,6 +33,7 @@ SCHEMA_VERSION = 1
 CLAIM_STALE_SECONDS = 15 * 60
 BUSY_TIMEOUT_MS = 15_000
 COPY_CHUNK = 1 << 20
+MAX_NAME_BYTES = 255
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tickets (
@@ -153,36 +154,69 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def claim_is_stale(host: str | None, pid: int | None, at: float | None) -> bool:
-    """A claim may be taken over when its process is gone or it is too old."""
-    if at is None or time.time() - at > CLAIM_STALE_SECONDS:
+def claim_is_stale(host: str | None, pid: int | None, at: float | None,
+                   in_flight: bool = False) -> bool:
+    """A claim may be taken over when its process is gone or it is too old.
+
+    On this host a live process keeps a claim whose request is still pending however
+    long that takes: taking it over could send the ticket a second time.
+    """
+    here = host == socket.gethostname() and pid is not None
+    if here and not _process_alive(pid):
         return True
-    return host == socket.gethostname() and pid is not None and not _process_alive(pid)
+    if here and in_flight:
+        return False
+    return at is None or time.time() - at > CLAIM_STALE_SECONDS
 
 
 class Store:
     """The ticket database plus the private attachment copies next to it."""
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, *, read_only: bool = False) -> None:
+        """``read_only``: for listing; opens even where nothing can be written (full disk)."""
         self.root = root or config.data_dir()
         self.path = self.root / DB_NAME
         self.attachments_dir = self.root / "attachments"
         with storage_errors(self.path):
             private_dir(self.root)
-            self.db = self._connect()
+            self.db = self._open(read_only)
+
+    def _open(self, read_only: bool) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except sqlite3.OperationalError:
+            if not read_only or not self.path.exists():
+                raise
+            return self._connect_frozen()
 
     def _connect(self) -> sqlite3.Connection:
         if not self.path.exists():
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA foreign_keys = ON")
-        if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-            with _transaction(db):
-                db.executescript(f"BEGIN IMMEDIATE; {SCHEMA}"
-                                 f" PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA foreign_keys = ON")
+            if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                with _transaction(db):
+                    db.executescript(f"BEGIN IMMEDIATE; {SCHEMA}"
+                                     f" PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        except BaseException:
+            db.close()
+            raise
         return db
+
+    def _connect_frozen(self) -> sqlite3.Connection:
+        """A read-only view that writes nothing, not even SQLite's shared-memory file.
+
+        Only exact while no write-ahead log holds changes (``immutable`` ignores it);
+        with one, the store cannot be read without writing and the error stands.
+        """
+        wal = self.path.with_name(self.path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise sqlite3.OperationalError("the store's journal cannot be read without writing")
+        uri = self.path.resolve().as_uri() + "?mode=ro&immutable=1"
+        return sqlite3.connect(uri, uri=True, isolation_level=None)
 
     def close(self) -> None:
         """Close the connection (tests and worker processes)."""
@@ -270,7 +304,8 @@ class Store:
         return [r[0] for r in rows]
 
     def _ticket(self, row: tuple) -> Ticket:
-        ticket = Ticket(**dict(zip(TICKET_FIELDS, row, strict=True)))
+        ticket = Ticket(**{name: _as_text(value) for name, value
+                           in zip(TICKET_FIELDS, row, strict=True)})
         rows = self.db.execute(
             "SELECT name, mime, size, stored_path FROM attachments WHERE ticket_id = ?"
             " ORDER BY position", (ticket.id,)).fetchall()
@@ -291,7 +326,7 @@ class Store:
             status, holder, host, pid, at, in_flight, maybe_sent = row
             if status not in ("queued", "failed"):
                 return None
-            if holder is not None and not claim_is_stale(host, pid, at):
+            if holder is not None and not claim_is_stale(host, pid, at, bool(in_flight)):
                 return None
             db.execute(
                 "UPDATE tickets SET claimed_by = ?, claimed_host = ?, claimed_pid = ?,"
@@ -354,6 +389,13 @@ class Store:
                        (*args, now_iso(), ticket_id, owner))
 
 
+def _as_text(value: object) -> object:
+    """A column another program wrote as a blob is read as text (bad bytes replaced)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value
+
+
 @contextlib.contextmanager
 def _transaction(db: sqlite3.Connection) -> Iterator[None]:
     """Commit what the block did, or roll all of it back."""
@@ -368,8 +410,19 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
 
 
 def _stored_name(position: int, name: str) -> str:
-    """Numbered so two attachments with the same base name cannot collide."""
-    return f"{position + 1}-{name}"
+    """Numbered so two attachments with the same base name cannot collide.
+
+    The copy's name only has to be unique and recognisable; the original name is kept
+    in the database.  It is cut so that the number prefix never makes it longer than
+    a file system allows (255 bytes).
+    """
+    prefix = f"{position + 1}-"
+    budget = MAX_NAME_BYTES - len(prefix)
+    stem, dot, ext = name.rpartition(".")
+    ext = f".{ext}" if dot and stem and len(ext.encode()) <= 16 else ""
+    stem = name[: len(name) - len(ext)] if ext else name
+    cut = stem.encode("utf-8")[: budget - len(ext.encode())].decode("utf-8", errors="ignore")
+    return prefix + cut + ext
 
 
 def _copy_private(checked: CheckedFile, target: Path) -> None:
@@ -384,11 +437,21 @@ def _copy_private(checked: CheckedFile, target: Path) -> None:
             out.write(chunk)
         out.flush()
         os.fsync(out.fileno())
-    if copied != checked.size:
+    if copied != checked.size or _copied_type(target) != checked.mime:
         raise BadInputError(f"{checked.path}: the file changed while it was being attached",
                             "Attach it again once it is no longer being written.")
 
 
-def open_store() -> Store:
+def _copied_type(copy: Path) -> str | None:
+    """The type of what was actually copied: a file swapped after its check is refused."""
+    from tokohelp.tickets.attachments import detect_type
+
+    try:
+        return detect_type(copy)
+    except BadInputError:
+        return None
+
+
+def open_store(*, read_only: bool = False) -> Store:
     """The store in the configured data dir."""
-    return Store()
+    return Store(read_only=read_only)

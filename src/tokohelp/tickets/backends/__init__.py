@@ -8,11 +8,13 @@ entry (``*_keyring = "service:username"``) that holds them.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import TYPE_CHECKING, Any
 
-from tokohelp.errors import ConfigError, NotFoundError
-from tokohelp.logs import register_secret
+from tokohelp.errors import BackendError, ConfigError, NotFoundError
+from tokohelp.i18n import _
+from tokohelp.redact import register_secret
 
 if TYPE_CHECKING:
     from tokohelp.config import Config
@@ -22,6 +24,7 @@ TYPES = ("rt", "http", "email", "zendesk")
 SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 NUMBER = (int, float)
+MAX_TIMEOUT = 300  # seconds; a whole call gets 4 x timeout, well inside a 15-minute claim
 
 # key -> accepted Python type(s); the same tables drive validation and docs/backends.md.
 COMMON_KEYS: dict[str, Any] = {"type": str, "timeout": NUMBER, "ca_file": str}
@@ -30,8 +33,9 @@ SECRET_KEYS: dict[str, Any] = {"password_env": str, "password_keyring": str,
 KEYS: dict[str, dict[str, Any]] = {
     "rt": {"url": str, "queue": str, "username": str, "allow_insecure_http": bool,
            **SECRET_KEYS},
-    "http": {"url": str, "status_url": str, "headers": dict, "attachments": str,
-             "allow_insecure_http": bool, "token_env": str, "token_keyring": str},
+    "http": {"url": str, "status_url": str, "headers": dict, "public_headers": list,
+             "attachments": str, "allow_insecure_http": bool, "token_env": str,
+             "token_keyring": str},
     "email": {"host": str, "port": int, "security": str, "from": str, "to": str,
               "username": str, "password_env": str, "password_keyring": str},
     "zendesk": {"url": str, "email": str, "name": str, "anonymous": bool, "token_env": str,
@@ -99,17 +103,21 @@ def _check_type(config: Config, key: str, value: Any, kind: Any) -> None:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     is_bool = isinstance(value, bool)
     if not isinstance(value, kinds) or (is_bool and bool not in kinds):
-        names = {int: "whole number", str: "text", bool: "true/false", dict: "table"}
+        names = {int: "whole number", str: "text", bool: "true/false", dict: "table",
+                 list: "list"}
         expected = "number" if kind is NUMBER else names[kind]
         got = "true/false" if is_bool else type(value).__name__
         raise config.fail(key, f"expected {expected}, got {got}")
-    if kind is NUMBER and value <= 0:
-        raise config.fail(key, "must be greater than 0")
+    if kind is NUMBER and not (math.isfinite(value) and value > 0):
+        raise config.fail(key, _("must be a number greater than 0"))
+    if key.endswith(".timeout") and value > MAX_TIMEOUT:
+        raise config.fail(key, _("must be at most {limit} seconds").format(limit=MAX_TIMEOUT))
 
 
 def _build(config: Config, name: str, kind: str, table: dict[str, Any]) -> Backend:
     key = f"backends.{name}"
-    settings = {"timeout": float(table.get("timeout", 30)), "ca_file": table.get("ca_file")}
+    settings = {"timeout": float(table.get("timeout", 30)),
+                "ca_file": _check_ca_file(config, f"{key}.ca_file", table.get("ca_file"))}
     if kind == "email":
         from tokohelp.tickets.backends.email import EmailBackend
 
@@ -142,22 +150,53 @@ def _web_settings(config: Config, key: str, table: dict[str, Any]) -> dict[str, 
 
 
 def _http_settings(config: Config, key: str, table: dict[str, Any]) -> dict[str, Any]:
-    from tokohelp.tickets.backends import transport as web
-
     mode = table.get("attachments", "base64")
     if mode not in ("base64", "multipart"):
         raise config.fail(f"{key}.attachments", "must be 'base64' or 'multipart'")
+    public = _public_headers(config, f"{key}.public_headers", table.get("public_headers", []))
     headers = table.get("headers", {})
     for header, value in headers.items():
-        if not isinstance(value, str) or not header.strip() or "\n" in value:
-            raise config.fail(f"{key}.headers", f"header '{header}' needs a one-line text value")
-        if header.lower() in web.SECRET_HEADERS:  # e.g. X-Api-Key: masked like *_env secrets
+        _check_header(config, f"{key}.headers", header, value)
+        if header.lower() not in public:  # every value is a secret unless marked public
             register_secret(value)
     status_url = table.get("status_url")
     if status_url:
         status_url = _check_url(config, f"{key}.status_url", status_url,
                                 table.get("allow_insecure_http", False))
-    return {"attachments": mode, "headers": dict(headers), "status_url": status_url}
+    return {"attachments": mode, "headers": dict(headers), "status_url": status_url,
+            "public_headers": sorted(public)}
+
+
+def _public_headers(config: Config, key: str, names: list[Any]) -> set[str]:
+    """Header names whose values may be shown (lower case)."""
+    if not all(isinstance(name, str) and name.strip() for name in names):
+        raise config.fail(key, _("must be a list of header names"))
+    return {name.strip().lower() for name in names}
+
+
+def _check_header(config: Config, key: str, header: str, value: Any) -> None:
+    """A header HTTP can carry: a token name and a one-line printable ASCII value."""
+    import re
+
+    if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", header):
+        raise config.fail(key, _("'{header}' is not a valid header name").format(
+            header=header.encode("ascii", "backslashreplace").decode()))
+    if not isinstance(value, str) or not re.fullmatch(r"[ -~]*", value) or not value.strip():
+        raise config.fail(key, _("header '{header}' needs a one-line value of printable ASCII "
+                                 "characters").format(header=header))
+
+
+def _check_ca_file(config: Config, key: str, ca_file: str | None) -> str | None:
+    """A ca_file that cannot be loaded is reported now, not when a ticket is sent."""
+    if not ca_file:
+        return None
+    from tokohelp.tickets.backends import transport
+
+    try:
+        transport.tls_context(ca_file)
+    except BackendError as exc:
+        raise config.fail(key, exc.message) from None
+    return ca_file
 
 
 def _email_settings(config: Config, key: str, table: dict[str, Any]) -> dict[str, Any]:
@@ -259,4 +298,16 @@ def is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
-        return False
+        return _short_ipv4(host).startswith("127.")
+
+
+def _short_ipv4(host: str) -> str:
+    """``127.1`` -> ``127.0.0.1``: the short IPv4 forms every resolver accepts ('' if none)."""
+    import socket
+
+    if not host or not all(part.isdigit() for part in host.split(".")):
+        return ""
+    try:
+        return socket.inet_ntoa(socket.inet_aton(host))
+    except OSError:
+        return ""

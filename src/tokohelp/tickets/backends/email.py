@@ -9,11 +9,16 @@ Message-ID, which is how duplicates are recognised at the receiving side.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.errors import BackendError
-from tokohelp.tickets.backends import transport as web
+from tokohelp.i18n import _
+from tokohelp.redact import MASK
+from tokohelp.tickets.addresses import deliverable_email
+from tokohelp.tickets.backends import transport
 from tokohelp.tickets.backends.base import Backend
 from tokohelp.tickets.backends.rt import content
 from tokohelp.tickets.model import RemoteRef, Ticket
@@ -38,11 +43,12 @@ class EmailBackend(Backend):
     def send(self, ticket: Ticket) -> RemoteRef:
         """Connect, secure, log in, then hand over the message; one attempt."""
         message = self.message(ticket)
-        smtp = self._guard(self._open, delivering=False)
-        try:
-            self._guard(lambda: smtp.send_message(message), delivering=True)
-        finally:
-            _close(smtp)
+        with self._deadline() as deadline:
+            smtp = self._guard(lambda: self._open(deadline), deadline, delivering=False)
+            try:
+                self._guard(lambda: self._hand_over(smtp, message), deadline, delivering=True)
+            finally:
+                _close(smtp)
         return RemoteRef(remote_id=message["Message-ID"])
 
     def find_existing(self, ticket: Ticket) -> RemoteRef | None:
@@ -51,8 +57,8 @@ class EmailBackend(Backend):
 
     def check(self) -> str:
         """Connect, secure and log in without sending anything."""
-        smtp = self._guard(self._open, delivering=False)
-        _close(smtp)
+        with self._deadline() as deadline:
+            _close(self._guard(lambda: self._open(deadline), deadline, delivering=False))
         login = f", logged in as {self.settings['username']}" if self.settings["username"] else ""
         return (f"SMTP at {self.settings['host']}:{self.settings['port']} "
                 f"({self.settings['security']}{login}) to {self.settings['to']}")
@@ -63,7 +69,7 @@ class EmailBackend(Backend):
         return {"smtp": f"{self.settings['host']}:{self.settings['port']}",
                 "security": self.settings["security"],
                 "login": self.settings["username"],
-                "password": web.MASK if self._secret else None,
+                "password": MASK if self._secret else None,
                 "headers": dict(message.items()),
                 "body": content(ticket),
                 "attachments": [{"name": a.name, "mime": a.mime, "size": a.size}
@@ -77,34 +83,54 @@ class EmailBackend(Backend):
         message = EmailMessage()
         message["From"] = self.settings["from"]
         message["To"] = self.settings["to"]
-        message["Subject"] = _one_line(ticket.subject)
+        message["Subject"] = subject_header(_one_line(ticket.subject))
         message["Date"] = formatdate(localtime=True)
         message["Message-ID"] = message_id(ticket)
         if ticket.email:
-            message["Reply-To"] = _one_line(ticket.email)
+            message["Reply-To"] = deliverable_email(ticket.email)
         message["X-Tokohelp-Id"] = _safe_key(ticket.idempotency_key)
         message.set_content(content(ticket))
         for attachment in ticket.attachments if with_files else []:
             maintype, _, subtype = attachment.mime.partition("/")
-            message.add_attachment(web.read_attachment(attachment.stored_path),
+            message.add_attachment(transport.read_attachment(attachment.stored_path),
                                    maintype=maintype, subtype=subtype or "octet-stream",
                                    filename=attachment.name)
         return message
 
-    def _open(self) -> smtplib.SMTP:
+    def _hand_over(self, smtp: smtplib.SMTP, message: EmailMessage) -> None:
+        """Send the message as written: ``send_message`` would turn a body line ``From me``
+        into ``>From me`` (its generator mangles From lines by default)."""
+        sender, to = self.settings["from"], self.settings["to"]
+        if not (sender.isascii() and to.isascii()):
+            smtp.send_message(message)  # SMTPUTF8 addresses: smtplib negotiates that
+            return
+        smtp.sendmail(sender, [to], wire_bytes(message))
+
+    @contextlib.contextmanager
+    def _deadline(self) -> Iterator[transport.Deadline]:
+        """The whole SMTP conversation's time limit, as for HTTP backends."""
+        deadline = transport.Deadline(transport.DEADLINE_FACTOR * float(self.settings["timeout"]))
+        deadline.start()
+        try:
+            yield deadline
+        finally:
+            deadline.cancel()
+
+    def _open(self, deadline: transport.Deadline) -> smtplib.SMTP:
         """A connected, secured and (when configured) logged-in SMTP session."""
         import smtplib
 
         s = self.settings
-        context = web.tls_context(s.get("ca_file"))
+        context = transport.tls_context(s.get("ca_file"))
         if s["security"] == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(s["host"], s["port"], timeout=s["timeout"],
-                                                  context=context)
+            smtp: smtplib.SMTP = _watched(smtplib.SMTP_SSL, deadline)(
+                s["host"], s["port"], timeout=s["timeout"], context=context)
         else:
-            smtp = smtplib.SMTP(s["host"], s["port"], timeout=s["timeout"])
+            smtp = _watched(smtplib.SMTP, deadline)(s["host"], s["port"], timeout=s["timeout"])
         try:
             if s["security"] == "starttls":
                 smtp.starttls(context=context)
+                deadline.watch(smtp.sock)  # the TLS socket replaced the plain one
             if s["username"]:
                 smtp.login(s["username"], self._secret or "")
         except BaseException:
@@ -112,14 +138,32 @@ class EmailBackend(Backend):
             raise
         return smtp
 
-    def _guard(self, action: Any, *, delivering: bool) -> Any:
+    def _guard(self, action: Any, deadline: transport.Deadline, *, delivering: bool) -> Any:
         """Run one SMTP step, turning its failure into a classified BackendError."""
         import smtplib
 
         try:
             return action()
         except (OSError, smtplib.SMTPException, UnicodeEncodeError) as exc:
+            if deadline.expired:
+                err = BackendError(_("{label}: no complete answer within {seconds:.0f} s")
+                                   .format(label=self.label, seconds=deadline.seconds),
+                                   _("Check your connection; the ticket stays queued."))
+                err.maybe_sent = delivering
+                raise err from None
             raise classify(self.label, exc, delivering=delivering) from None
+
+
+def _watched(kind: type[smtplib.SMTP], deadline: transport.Deadline) -> type[smtplib.SMTP]:
+    """``kind`` whose connection socket the deadline can shut down."""
+
+    class Watched(kind):  # type: ignore[valid-type,misc]
+        def _get_socket(self, host: str, port: int, timeout: float) -> Any:
+            sock = super()._get_socket(host, port, timeout)
+            deadline.watch(sock)
+            return sock
+
+    return Watched
 
 
 def classify(label: str, exc: BaseException, *, delivering: bool) -> BackendError:
@@ -188,6 +232,49 @@ def _close(smtp: smtplib.SMTP) -> None:
         smtp.quit()
     except (OSError, smtplib.SMTPException):
         smtp.close()
+
+
+def wire_bytes(message: EmailMessage) -> bytes:
+    """The message as SMTP carries it (CRLF lines), without From-line mangling."""
+    import io
+    from email.generator import BytesGenerator
+
+    buffer = io.BytesIO()
+    BytesGenerator(buffer, mangle_from_=False,
+                   policy=message.policy.clone(linesep="\r\n")).flatten(message)
+    return buffer.getvalue()
+
+
+class _EncodedHeader(str):
+    """A header value already in RFC 2047 form, written out exactly as it is."""
+
+    name = "Subject"
+
+    def fold(self, *, policy: Any) -> str:
+        """The header line as the generator writes it."""
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+def subject_header(subject: str) -> str:
+    """The subject; one that contains ``=?`` is sent encoded, so no reader decodes it.
+
+    Assigned as text, ``=?utf-8?q?...?=`` would be read as an encoded word and the
+    desk would see a different subject than the user typed.
+    """
+    if "=?" not in subject:
+        return subject
+    import base64
+
+    words, chunk = [], ""
+    for char in subject:
+        if len((chunk + char).encode("utf-8")) > 45:  # 60 base64 characters a word
+            words.append(chunk)
+            chunk = ""
+        chunk += char
+    words.append(chunk)
+    encoded = ["=?utf-8?b?" + base64.b64encode(w.encode("utf-8")).decode("ascii") + "?="
+               for w in words]
+    return _EncodedHeader("\r\n ".join(encoded))
 
 
 def message_id(ticket: Ticket) -> str:

@@ -2,25 +2,42 @@
 
 The idempotency key travels in the ticket's first message as a footer line
 ``tokohelp-id: <key>``.  RT's TicketSQL cannot search message content without
-full-text indexing, so ``find_existing`` narrows candidates by queue, subject
-and requestor, then reads each candidate's Create transaction for the key.
+full-text indexing, so ``find_existing`` lists the tickets that *could* be
+ours and reads each one's Create transaction for the key.  The list must not
+depend on values RT rewrites: RT cuts ``Subject`` to 200 *bytes* and drops or
+rewrites requestor addresses it cannot parse, so candidates are the tickets
+this RT user created in the queue since shortly before the ticket was stored,
+whose subject contains a prefix short enough in bytes to survive the cut.
+
+RT answers HTTP 500 to attachment names outside ASCII (a macOS screenshot's
+narrow no-break space, an emoji); those names are sent in an ASCII form and
+the original name is written into the message, where the desk can read it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import unicodedata
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from tokohelp.tickets.backends import transport as web
+from tokohelp.errors import BackendError
+from tokohelp.i18n import _
+from tokohelp.tickets.addresses import deliverable_email
+from tokohelp.tickets.backends import transport
 from tokohelp.tickets.backends.base import Backend
 from tokohelp.tickets.model import RemoteRef, RemoteReply, RemoteStatus, Ticket
 
 if TYPE_CHECKING:
-    import httpx
+    from tokohelp.tickets.backends.transport import Session
 
 KEY_LINE = "tokohelp-id: {key}"
-CANDIDATES = 20          # newest matching tickets inspected by find_existing
-SUBJECT_PREFIX = 60      # RT cuts long subjects; match on a prefix, confirm by key
+PAGE = 50                  # tickets per page of a candidate search
+MAX_PAGES = 20             # at most PAGE x MAX_PAGES candidates are read
+SUBJECT_PREFIX_BYTES = 150  # below RT's 200-byte cut, in UTF-8 bytes
+CLOCK_SLACK = dt.timedelta(days=1)  # RT's clock may differ from ours
 REPLY_TYPES = ("Correspond", "Comment")
+HISTORY_PAGE = 100         # transactions per page when reading replies
 
 
 class RTBackend(Backend):
@@ -31,69 +48,81 @@ class RTBackend(Backend):
     @property
     def label(self) -> str:
         """How errors name this backend: never with credentials."""
-        return f"backend '{self.name}' (RT at {self.settings['url']})"
+        from tokohelp.redact import mask_url_secrets
+
+        return f"backend '{self.name}' (RT at {mask_url_secrets(self.settings['url'])})"
 
     def send(self, ticket: Ticket) -> RemoteRef:
         """POST /REST/2.0/ticket once; 201 carries the new ticket id."""
-        with self._client() as client:
-            response = web.request(client, self.label, "POST", self._api("ticket"),
-                                   json=self.payload(ticket, with_files=True))
-        web.raise_for_status(response, self.label, creating=True)
-        return self._ref(web.json_body(response, self.label)["id"])
+        body = self.payload(ticket, with_files=True)
+        with self._session() as http:
+            response = http.request("POST", self._api("ticket"), json=body)
+        transport.raise_for_status(response, self.label, creating=True)
+        return self._ref(transport.json_body(response, self.label)["id"])
 
     def find_existing(self, ticket: Ticket) -> RemoteRef | None:
         """The ticket whose first message carries our idempotency key, if RT has it."""
-        with self._client() as client:
-            for remote_id in self._candidates(client, ticket):
-                if self._carries_key(client, remote_id, ticket.idempotency_key):
+        with self._session() as http:
+            for remote_id in self._candidates(http, ticket):
+                if self._carries_key(http, remote_id, ticket.idempotency_key):
                     return self._ref(remote_id)
         return None
 
     def remote_status(self, remote_id: str) -> RemoteStatus | None:
         """Status from the ticket, replies from its Correspond/Comment transactions."""
-        with self._client() as client:
-            data = self._get(client, f"ticket/{remote_id}")
-            replies = self._replies(client, remote_id)
+        with self._session() as http:
+            data = self._get(http, f"ticket/{remote_id}")
+            replies = self._replies(http, remote_id)
         return RemoteStatus(remote_id=str(remote_id), status=str(data.get("Status", "")),
                             replies=replies)
 
     def check(self) -> str:
         """Fetch the configured queue: proves the URL, TLS, credentials and the queue."""
+        from tokohelp.redact import mask_url_secrets
+
         queue = self.settings["queue"]
-        with self._client() as client:
-            self._get(client, f"queue/{queue}")
+        with self._session() as http:
+            self._get(http, f"queue/{queue}")
         who = {"basic": f"as {self.settings.get('username')}", "token": "with a token"}.get(
             self.settings["auth"], "without login")
-        return f"RT at {self.settings['url']}: queue '{queue}' reachable {who}"
+        return f"RT at {mask_url_secrets(self.settings['url'])}: queue '{queue}' reachable {who}"
 
     def describe(self, ticket: Ticket) -> dict[str, Any]:
         """The request send() makes, with credentials masked and file contents summarised."""
-        return {"method": "POST", "url": self._api("ticket"),
-                "headers": web.masked_headers(self._auth_headers(masked=True)),
+        from tokohelp.redact import mask_headers, mask_url_secrets
+
+        return {"method": "POST", "url": mask_url_secrets(self._api("ticket")),
+                "headers": mask_headers(self._auth_headers(masked=True)),
                 "json": self.payload(ticket, with_files=False)}
 
     def payload(self, ticket: Ticket, *, with_files: bool) -> dict[str, Any]:
         """The REST2 create body; ``with_files=False`` replaces contents by their size."""
+        names = [rt_file_name(a.name) for a in ticket.attachments]
+        notes = [_("Attachment {number}: {name} (original name: {original})").format(
+                     number=n, name=name, original=a.name)
+                 for n, (name, a) in enumerate(zip(names, ticket.attachments, strict=True), 1)
+                 if name != a.name]
         body: dict[str, Any] = {"Queue": self.settings["queue"], "Subject": ticket.subject,
-                                "Content": content(ticket), "ContentType": "text/plain"}
+                                "Content": content(ticket, notes), "ContentType": "text/plain"}
         if ticket.email:
-            body["Requestor"] = ticket.email
+            body["Requestor"] = deliverable_email(ticket.email)
         if ticket.attachments:
-            body["Attachments"] = [_attachment(a, with_files) for a in ticket.attachments]
+            body["Attachments"] = [_attachment(a, name, with_files)
+                                   for a, name in zip(ticket.attachments, names, strict=True)]
         return body
 
-    def _client(self) -> httpx.Client:
+    def _session(self) -> Session:
         auth = (self.settings["username"], self._secret) if self.settings["auth"] == "basic" \
             else None
-        return web.make_client(self.settings, auth=auth,
-                               headers={"Accept": "application/json", **self._auth_headers()})
+        return transport.Session(self.settings, self.label, auth=auth,
+                                 headers={"Accept": "application/json", **self._auth_headers()})
 
     def _auth_headers(self, *, masked: bool = False) -> dict[str, str]:
         """Token auth as a header; basic auth is added by httpx, shown masked in --dry-run."""
         if self.settings["auth"] == "token":
             return {"Authorization": f"token {self._secret}"}
         if self.settings["auth"] == "basic" and masked:
-            return {"Authorization": "Basic " + web.MASK}
+            return {"Authorization": "Basic"}
         return {}
 
     def _api(self, path: str) -> str:
@@ -103,65 +132,130 @@ class RTBackend(Backend):
         return RemoteRef(remote_id=str(remote_id),
                          url=f"{self.settings['url']}/Ticket/Display.html?id={remote_id}")
 
-    def _get(self, client: httpx.Client, path: str, **params: Any) -> dict[str, Any]:
-        response = web.request(client, self.label, "GET", self._api(path), params=params)
-        web.raise_for_status(response, self.label)
+    def _get(self, http: Session, path: str, **params: Any) -> dict[str, Any]:
+        return self._json(http.request("GET", self._api(path), params=params), path)
+
+    def _search(self, http: Session, path: str, query: list[dict[str, Any]],
+                **params: Any) -> dict[str, Any]:
+        """A REST2 JSON search (POST with the conditions as the body)."""
+        return self._json(http.request("POST", self._api(path), json=query, params=params), path)
+
+    def _json(self, response: Any, path: str) -> dict[str, Any]:
+        transport.raise_for_status(response, self.label)
         try:
             data = response.json()
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            from tokohelp.errors import BackendError
-
             raise BackendError(f"{self.label}: unexpected answer to GET {path}",
                                "Is the url the RT base URL (without /REST/2.0)?",
                                retryable=False)
         return data
 
-    def _candidates(self, client: httpx.Client, ticket: Ticket) -> list[str]:
-        """Newest tickets in our queue with our subject (and requestor), newest first."""
-        query = (f"Queue = {_sql(self.settings['queue'])} AND "
-                 f"Subject LIKE {_sql(ticket.subject.strip()[:SUBJECT_PREFIX])}")
-        if ticket.email:
-            query += f" AND Requestor.EmailAddress = {_sql(ticket.email)}"
-        data = self._get(client, "tickets", query=query, orderby="id", order="DESC",
-                         per_page=CANDIDATES)
-        return [str(item["id"]) for item in data.get("items", []) if "id" in item]
+    def _pages(self, fetch: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a paged REST2 answer; ``fetch(page)`` returns one page."""
+        for page in range(1, MAX_PAGES + 1):
+            data = fetch(page)
+            items = data.get("items") or []
+            yield from (item for item in items if isinstance(item, dict))
+            if not items or page >= _whole(data.get("pages")):
+                return
 
-    def _carries_key(self, client: httpx.Client, remote_id: str, key: str) -> bool:
-        """Whether the ticket's Create transaction has our ``tokohelp-id`` line."""
-        history = self._get(client, f"ticket/{remote_id}/history", fields="Type", per_page=5)
-        created = [str(t["id"]) for t in history.get("items", []) if t.get("Type") == "Create"]
-        if not created:
-            return False
-        parts = self._get(client, f"transaction/{created[0]}/attachments",
-                          fields="Content,ContentType", per_page=50)
+    def _candidates(self, http: Session, ticket: Ticket) -> Iterator[str]:
+        """Tickets that may be ours, newest first: see the module docstring."""
+        query = candidate_query(self.settings["queue"], ticket,
+                                by_current_user=self.settings["auth"] is not None)
+        for item in self._pages(lambda page: self._get(
+                http, "tickets", query=query, orderby="id", order="DESC",
+                per_page=PAGE, page=page)):
+            if "id" in item:
+                yield str(item["id"])
+
+    def _carries_key(self, http: Session, remote_id: str, key: str) -> bool:
+        """Whether the ticket's first message has our ``tokohelp-id`` line (one request).
+
+        The first two parts of a ticket are its first message: the text alone, or a
+        multipart container and then the text (files follow).
+        """
+        parts = self._get(http, f"ticket/{remote_id}/attachments",
+                          fields="Content,ContentType,Filename", orderby="id", order="ASC",
+                          per_page=2)
         line = KEY_LINE.format(key=key)
-        return any(isinstance(p.get("Content"), str) and line in p["Content"].splitlines()
+        return any(p.get("ContentType") == "text/plain" and not p.get("Filename")
+                   and isinstance(p.get("Content"), str) and line in p["Content"].splitlines()
                    for p in parts.get("items", []))
 
-    def _replies(self, client: httpx.Client, remote_id: str) -> list[RemoteReply]:
-        history = self._get(client, f"ticket/{remote_id}/history",
-                            fields="Type,Creator,Created", per_page=100)
-        texts = self._texts_by_transaction(client, remote_id)
+    def _replies(self, http: Session, remote_id: str) -> list[RemoteReply]:
+        history = self._pages(lambda page: self._get(
+            http, f"ticket/{remote_id}/history", fields="Type,Creator,Created",
+            per_page=HISTORY_PAGE, page=page))
+        replies = [t for t in history if t.get("Type") in REPLY_TYPES]
+        texts = self._texts_by_transaction(http, remote_id) if replies else {}
         return [RemoteReply(author=_creator(t), created=str(t.get("Created", "")),
-                            text=texts.get(str(t["id"]), ""))
-                for t in history.get("items", []) if t.get("Type") in REPLY_TYPES]
+                            text=texts.get(str(t["id"]), "")) for t in replies]
 
-    def _texts_by_transaction(self, client: httpx.Client, remote_id: str) -> dict[str, str]:
-        parts = self._get(client, f"ticket/{remote_id}/attachments",
-                          fields="Content,ContentType,TransactionId,Filename", per_page=100)
+    def _texts_by_transaction(self, http: Session, remote_id: str) -> dict[str, str]:
+        """The plain-text parts (not the files) of every transaction, by transaction id."""
+        parts = self._pages(lambda page: self._search(
+            http, f"ticket/{remote_id}/attachments",
+            [{"field": "ContentType", "value": "text/plain"}],
+            fields="Content,ContentType,TransactionId,Filename", per_page=HISTORY_PAGE,
+            page=page))
         texts: dict[str, str] = {}
-        for part in parts.get("items", []):
+        for part in parts:
             if part.get("ContentType") == "text/plain" and not part.get("Filename"):
                 txn = str(part.get("TransactionId", ""))
                 texts[txn] = (texts.get(txn, "") + str(part.get("Content") or "")).strip()
         return texts
 
 
-def content(ticket: Ticket) -> str:
-    """The first message: the body plus a footer RT agents can read and we can search."""
-    footer = []
+def candidate_query(queue: str, ticket: Ticket, *, by_current_user: bool) -> str:
+    """TicketSQL for the tickets that may be ``ticket``: queue, creator, time, subject prefix."""
+    clauses = [f"Queue = {_sql(queue)}"]
+    if by_current_user:
+        clauses.append("Creator = '__CurrentUser__'")
+    since = _since(ticket.created)
+    if since:
+        clauses.append(f"Created >= {_sql(since)}")
+    prefix = byte_prefix(ticket.subject.strip(), SUBJECT_PREFIX_BYTES).strip()
+    if prefix:
+        clauses.append(f"Subject LIKE {_sql(prefix)}")
+    return " AND ".join(clauses)
+
+
+def byte_prefix(text: str, limit: int) -> str:
+    """The longest prefix of whole characters whose UTF-8 form fits in ``limit`` bytes."""
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
+
+
+def _since(created: str) -> str | None:
+    """The earliest RT creation time the ticket can have, as RT's ISO form in UTC."""
+    try:
+        stored = dt.datetime.fromisoformat(created)
+    except (TypeError, ValueError):
+        return None  # an unreadable date only widens the search
+    if stored.tzinfo is None:
+        stored = stored.replace(tzinfo=dt.timezone.utc)
+    earliest = stored.astimezone(dt.timezone.utc) - CLOCK_SLACK
+    return earliest.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def rt_file_name(name: str) -> str:
+    """A printable ASCII form of an attachment name, which RT stores (it fails on others)."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    ascii_name = "".join(c if " " <= c <= "~" else ("" if unicodedata.combining(c) else "_")
+                         for c in decomposed).strip()
+    return ascii_name if ascii_name.strip("._ ") else "attachment" + _extension(ascii_name)
+
+
+def _extension(name: str) -> str:
+    stem, dot, ext = name.rpartition(".")
+    return f".{ext}" if dot and stem and ext.isalnum() else ""
+
+
+def content(ticket: Ticket, notes: list[str] | tuple[str, ...] = ()) -> str:
+    """The first message: the body plus a footer agents can read and we can search."""
+    footer = list(notes)
     if ticket.category:
         footer.append(f"Category: {ticket.category}")
     if ticket.order_id:
@@ -170,14 +264,22 @@ def content(ticket: Ticket) -> str:
     return ticket.body.rstrip("\n") + "\n\n--\n" + "\n".join(footer) + "\n"
 
 
-def _attachment(attachment: Any, with_files: bool) -> dict[str, Any]:
+def _attachment(attachment: Any, name: str, with_files: bool) -> dict[str, Any]:
     if with_files:
         import base64
 
-        data = base64.b64encode(web.read_attachment(attachment.stored_path)).decode("ascii")
+        data = base64.b64encode(transport.read_attachment(attachment.stored_path)).decode()
     else:
         data = f"<{attachment.size} bytes, base64>"
-    return {"FileName": attachment.name, "FileType": attachment.mime, "FileContent": data}
+    return {"FileName": name, "FileType": attachment.mime, "FileContent": data}
+
+
+def _whole(value: Any) -> int:
+    """RT writes ``pages`` as a number or a float such as ``2.0``."""
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return 1
 
 
 def _sql(value: str) -> str:

@@ -8,14 +8,18 @@ ticket it already has, and to look a key up with ``GET {url}?idempotency_key=``.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import TYPE_CHECKING, Any
 
-from tokohelp.tickets.backends import transport as web
+from tokohelp.errors import BackendError
+from tokohelp.i18n import _
+from tokohelp.redact import mask_url_secrets
+from tokohelp.tickets.backends import transport
 from tokohelp.tickets.backends.base import Backend
 from tokohelp.tickets.model import RemoteRef, RemoteReply, RemoteStatus, Ticket
 
 if TYPE_CHECKING:
-    import httpx
+    from tokohelp.tickets.backends.transport import Session
 
 CHECK_KEY = "tokohelp-config-check"
 
@@ -28,48 +32,66 @@ class HttpBackend(Backend):
     @property
     def label(self) -> str:
         """How errors name this backend: never with credentials."""
-        return f"backend '{self.name}' ({self.settings['url']})"
+        return f"backend '{self.name}' ({mask_url_secrets(self.settings['url'])})"
 
     def send(self, ticket: Ticket) -> RemoteRef:
         """One POST; 201 (created) and 200 (key already known) both return the ticket."""
-        with self._client() as client:
-            response = web.request(client, self.label, "POST", self.settings["url"],
-                                   headers={"Idempotency-Key": ticket.idempotency_key},
-                                   **self._body(ticket))
-        web.raise_for_status(response, self.label, creating=True)
-        return self._ref(web.json_body(response, self.label))
+        body = self._body(ticket)
+        with self._session() as http:
+            response = http.request("POST", self.settings["url"],
+                                    headers={"Idempotency-Key": ticket.idempotency_key}, **body)
+        transport.raise_for_status(response, self.label, creating=True)
+        return self._ref(transport.json_body(response, self.label))
 
     def find_existing(self, ticket: Ticket) -> RemoteRef | None:
-        """``GET {url}?idempotency_key=KEY``: 200 with the ticket, or 404."""
-        with self._client() as client:
-            data = self._lookup(client, ticket.idempotency_key)
-        return self._ref(data) if data else None
+        """``GET {url}?idempotency_key=KEY``: 200 with the ticket, or 404.
+
+        A record is accepted only when it is tied to the key: it echoes the key, or
+        the server answers 404 for a key nobody has used (so it does look keys up).
+        """
+        with self._session() as http:
+            data = self._lookup(http, ticket.idempotency_key)
+            if data is None:
+                return None
+            self._tied_to_key(http, data, ticket.idempotency_key)
+        return self._ref(data)
 
     def remote_status(self, remote_id: str) -> RemoteStatus | None:
         """``GET {status_url or url}/{id}`` -> ``{id, status, replies: [...]}``."""
         from urllib.parse import quote
 
         base = self.settings.get("status_url") or self.settings["url"]
-        with self._client() as client:
-            response = web.request(client, self.label, "GET", f"{base}/{quote(remote_id, '')}")
-        web.raise_for_status(response, self.label)
-        data = web.json_body(response, self.label)
-        return RemoteStatus(remote_id=str(data["id"]), status=str(data.get("status", "")),
-                            replies=[_reply(r) for r in data.get("replies") or []
-                                     if isinstance(r, dict)])
+        with self._session() as http:
+            response = http.request("GET", f"{base}/{quote(remote_id, '')}")
+        transport.raise_for_status(response, self.label)
+        data = transport.json_body(response, self.label)
+        replies = data.get("replies")
+        return RemoteStatus(remote_id=str(transport.remote_id(data["id"])),
+                            status=_text(data.get("status")),
+                            replies=[_reply(r) for r in (replies if isinstance(replies, list)
+                                                         else []) if isinstance(r, dict)])
 
     def check(self) -> str:
-        """Look up a key that cannot exist: proves URL, TLS and the token without filing."""
-        with self._client() as client:
-            self._lookup(client, CHECK_KEY)
+        """Look up a key that cannot exist: proves URL, TLS and the token without filing.
+
+        A server that claims to have that key ignores the key in look-ups, and would
+        make tokohelp record a ticket that was never created: that fails the check.
+        """
+        with self._session() as http:
+            found = self._lookup(http, CHECK_KEY)
+        if found is not None:
+            raise self._ignores_key()
         auth = "with a bearer token" if self._secret else "without a token"
-        return f"webhook at {self.settings['url']} answers {auth}"
+        return f"webhook at {mask_url_secrets(self.settings['url'])} answers {auth}"
 
     def describe(self, ticket: Ticket) -> dict[str, Any]:
         """The request send() makes, with secrets masked and file contents summarised."""
+        from tokohelp.redact import mask_headers
+
         headers = {**self._headers(), "Idempotency-Key": ticket.idempotency_key}
-        summary: dict[str, Any] = {"method": "POST", "url": self.settings["url"],
-                                   "headers": web.masked_headers(headers)}
+        public = ("Accept", "Idempotency-Key", *self.settings.get("public_headers", ()))
+        summary: dict[str, Any] = {"method": "POST", "url": mask_url_secrets(self.settings["url"]),
+                                   "headers": mask_headers(headers, public)}
         if self.settings["attachments"] == "multipart":
             summary["multipart"] = {"ticket": document(ticket, None),
                                     "attachment": [a.name for a in ticket.attachments]}
@@ -77,8 +99,8 @@ class HttpBackend(Backend):
             summary["json"] = document(ticket, "summary")
         return summary
 
-    def _client(self) -> httpx.Client:
-        return web.make_client(self.settings, headers=self._headers())
+    def _session(self) -> Session:
+        return transport.Session(self.settings, self.label, headers=self._headers())
 
     def _headers(self) -> dict[str, str]:
         headers = {"Accept": "application/json", **self.settings["headers"]}
@@ -90,22 +112,40 @@ class HttpBackend(Backend):
         """httpx keyword arguments for the configured attachment mode."""
         if self.settings["attachments"] == "base64":
             return {"json": document(ticket, "base64")}
-        files = [("attachment", (a.name, web.read_attachment(a.stored_path), a.mime))
+        files = [("attachment", (a.name, transport.read_attachment(a.stored_path), a.mime))
                  for a in ticket.attachments]
         ticket_part = ("ticket", (None, json.dumps(document(ticket, None)), "application/json"))
         return {"files": [ticket_part, *files]}
 
-    def _lookup(self, client: httpx.Client, key: str) -> dict[str, Any] | None:
-        response = web.request(client, self.label, "GET", self.settings["url"],
-                               params={"idempotency_key": key})
+    def _lookup(self, http: Session, key: str) -> dict[str, Any] | None:
+        response = http.request("GET", self.settings["url"], params={"idempotency_key": key})
         if response.status_code == 404:
             return None
-        web.raise_for_status(response, self.label)
-        return web.json_body(response, self.label)
+        transport.raise_for_status(response, self.label)
+        return transport.json_body(response, self.label)
+
+    def _tied_to_key(self, http: Session, data: dict[str, Any], key: str) -> None:
+        """Raise unless the found record belongs to ``key`` (see find_existing)."""
+        echoed = data.get("idempotency_key")
+        if echoed is not None:
+            if echoed != key:
+                raise self._ignores_key()
+            return
+        if self._lookup(http, f"tokohelp-unused-{uuid.uuid4()}") is not None:
+            raise self._ignores_key()
+
+    def _ignores_key(self) -> BackendError:
+        return BackendError(_("{label}: the server's look-up ignores the idempotency key (it "
+                              "claims to have a ticket for a key never used)").format(
+                                  label=self.label),
+                            _("Fix the server to answer 404 for unknown keys (docs/backends.md, "
+                              "'Look up by key'); tokohelp will not record a ticket it cannot "
+                              "tie to this one."), retryable=False)
 
     def _ref(self, data: dict[str, Any]) -> RemoteRef:
         url = data.get("url")
-        return RemoteRef(remote_id=str(data["id"]), url=str(url) if url else None)
+        return RemoteRef(remote_id=str(transport.remote_id(data["id"])),
+                         url=url if isinstance(url, str) and url.strip() else None)
 
 
 def document(ticket: Ticket, contents: str | None) -> dict[str, Any]:
@@ -122,7 +162,7 @@ def _attachment(attachment: Any, contents: str | None) -> dict[str, Any]:
     if contents == "base64":
         import base64
 
-        data = web.read_attachment(attachment.stored_path)
+        data = transport.read_attachment(attachment.stored_path)
         item["content_base64"] = base64.b64encode(data).decode("ascii")
     elif contents == "summary":
         item["content_base64"] = f"<{attachment.size} bytes, base64>"
@@ -130,6 +170,13 @@ def _attachment(attachment: Any, contents: str | None) -> dict[str, Any]:
 
 
 def _reply(item: dict[str, Any]) -> RemoteReply:
-    return RemoteReply(author=str(item.get("author", "")), created=str(item.get("created", "")),
-                       text=str(item.get("text", "")))
+    return RemoteReply(author=_text(item.get("author")), created=_text(item.get("created")),
+                       text=_text(item.get("text")))
+
+
+def _text(value: Any) -> str:
+    """A server field shown to the user: text or a number as is, anything else left out."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return ""
+    return str(value)
 

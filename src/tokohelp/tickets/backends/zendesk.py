@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from tokohelp.errors import BackendError
 from tokohelp.i18n import _
+from tokohelp.redact import MASK
 from tokohelp.tickets.backends import transport as web
 from tokohelp.tickets.backends.base import Backend
 from tokohelp.tickets.model import RemoteRef, RemoteReply, RemoteStatus, Ticket
@@ -115,7 +116,7 @@ class ZendeskBackend(Backend):
         super().__init__(name, settings, secret)
         self._uploads: dict[str, tuple[float, list[str]]] = {}  # key -> (when, tokens)
         if secret and settings["auth"] == "token":
-            from tokohelp.logs import register_secret
+            from tokohelp.redact import register_secret
 
             register_secret(self._basic())  # the encoded header value is as secret as the token
 
@@ -297,18 +298,16 @@ class ZendeskBackend(Backend):
     @contextmanager
     def _session(self) -> Iterator[Call]:
         """One client per backend call; ``call(method, url, **kwargs)`` makes one request."""
-        from functools import partial
-
         headers = {"Accept": "application/json", **self._auth_header()}
-        with web.make_client(self.settings, headers=headers) as client:
-            yield partial(web.request, client, self.label)
+        with web.Session(self.settings, self.label, headers=headers) as http:
+            yield http.request
 
     def _auth_header(self, *, masked: bool = False) -> dict[str, str]:
         """Basic ``{email}/token:{token}``, or Bearer for OAuth; none for anonymous requests."""
         if self.settings["auth"] == "token":
-            return {"Authorization": "Basic " + (web.MASK if masked else self._basic())}
+            return {"Authorization": "Basic " + (MASK if masked else self._basic())}
         if self.settings["auth"] == "oauth":
-            return {"Authorization": "Bearer " + (web.MASK if masked else str(self._secret))}
+            return {"Authorization": "Bearer " + (MASK if masked else str(self._secret))}
         return {}
 
     def _basic(self) -> str:
@@ -367,7 +366,7 @@ def raise_for_status(response: httpx.Response, label: str, *, creating: bool = F
 
 def validation_message(response: httpx.Response) -> str:
     """``details`` descriptions joined, else ``description`` or ``error``; printable, short."""
-    from tokohelp.logs import redact
+    from tokohelp.redact import redact
     from tokohelp.safe import strip_control
 
     data = _json(response) or {}
