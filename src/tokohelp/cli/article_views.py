@@ -1,55 +1,39 @@
-"""Rich views and JSON shapes for categories, lists, articles and search hits."""
+"""Human views of the find-answers results (their JSON is in :mod:`tokohelp.answers`).
+
+Each ``show_*(session, result)`` is registered in :data:`tokohelp.cli.render.VIEWS`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tokohelp.catalog import ArticleItem, CategoryInfo, IndexInfo, SearchResult, ShownArticle
 from tokohelp.cli.output import Env, safe
-from tokohelp.ranking import Hit
 from tokohelp.safe import strip_control
+
+if TYPE_CHECKING:
+    from tokohelp.answers import ArticleList, ArticlePage, CategoryList, IndexReport, SearchAnswer
+    from tokohelp.catalog import SearchResult, ShownArticle
+    from tokohelp.ranking import Hit
 
 FALLBACK_NOTE = {"id": "tidak tersedia dalam bahasa Indonesia", "en": "not available in English"}
 
 
-def hit_json(hit: Hit) -> dict[str, Any]:
-    """The JSON object of one search hit (shape pinned by tests)."""
-    return {"slug": hit.slug, "title": hit.title, "category": hit.category, "lang": hit.lang,
-            "score": hit.score, "snippet": hit.snippet, "path": str(hit.path),
-            "fallback": hit.fallback}
-
-
-def item_json(item: ArticleItem) -> dict[str, Any]:
-    """The JSON object of one ``list`` row."""
-    return {"slug": item.slug, "title": item.title, "category": item.category,
-            "lang": item.lang, "path": str(item.path), "fallback": item.fallback}
-
-
-def article_json(shown: ShownArticle) -> dict[str, Any]:
-    """The JSON object of ``show``."""
-    a = shown.article
-    return {"slug": a.slug, "title": a.title, "category": a.category, "lang": a.lang,
-            "tags": a.tags, "summary": a.summary, "updated": a.updated, "path": str(a.path),
-            "channels": a.channels, "fallback": shown.fallback,
-            "other_langs": shown.other_langs, "body": a.body}
-
-
-def show_categories(env: Env, cats: list[CategoryInfo]) -> None:
+def show_categories(env: Env, result: CategoryList) -> None:
     """A table of categories."""
     from rich.table import Table
 
     table = Table("id", "name", "topics", box=None, header_style="bold")
-    for cat in cats:
+    for cat in result.categories:
         table.add_row(safe(cat.id), safe(cat.name), str(cat.articles))
     env.out.print(table)
 
 
-def show_list(env: Env, items: list[ArticleItem], lang: str) -> None:
+def show_list(env: Env, result: ArticleList) -> None:
     """A table of articles grouped by category order."""
     from rich.table import Table
 
     table = Table("slug", "title", "category", box=None, header_style="bold")
-    for item in items:
+    for item in result.items:
         marker = f" [dim]({item.lang})[/dim]" if item.fallback else ""
         table.add_row(safe(item.slug), safe(item.title) + marker, safe(item.category))
     env.out.print(table)
@@ -62,6 +46,13 @@ def _highlighted(hit: Hit) -> Any:
     for start, end in hit.highlights:
         text.stylize("bold yellow", start, end)
     return text
+
+
+def show_search(env: Env, answer: SearchAnswer) -> None:
+    """The hits, or on no match what to try next."""
+    if answer.no_match:
+        return show_no_match(env, answer.found, answer.category_ids)
+    show_hits(env, answer.found, answer.lang)
 
 
 def show_hits(env: Env, result: SearchResult, lang: str) -> None:
@@ -101,6 +92,19 @@ def show_no_match(env: Env, result: SearchResult, category_ids: list[str]) -> No
     env.err.print("Or reach a person: tokohelp contact")
 
 
+def show_page(env: Env, page: ArticlePage) -> None:
+    """The article, then the contact channels it names."""
+    show_article(env, page.shown, page.raw)
+    if page.raw:
+        return
+    for channel_id in page.unknown_channels:
+        env.warn(f"article '{page.shown.article.slug}' names unknown channel '{channel_id}'")
+    if page.channels:
+        from tokohelp.cli.contact_views import show_article_channels
+
+        show_article_channels(env, page.channels, page.shown.article.lang)
+
+
 def show_article(env: Env, shown: ShownArticle, raw: bool) -> None:
     """Rendered Markdown (paged on a TTY when long), or the file source with ``raw``."""
     a = shown.article
@@ -120,10 +124,11 @@ def show_article(env: Env, shown: ShownArticle, raw: bool) -> None:
         env.out.print(body)
 
 
-def show_index(env: Env, info: IndexInfo) -> None:
+def show_index(env: Env, report: IndexReport) -> None:
     """Index facts as aligned lines."""
     import time
 
+    info = report.info
     built = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.built))
     if info.rebuilt:
         built += " (just now)"
