@@ -77,6 +77,8 @@ class Article:
     sources: list[Source] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    synced_from: str = ""  # the [sources.NAME] it was synced from ('source' in front matter)
+    source_url: str = ""
 
     def cross_references(self) -> list[CrossRef]:
         """The body's links to other topics, in order."""
@@ -118,6 +120,7 @@ def parse_article(text: str, path: Path, categories: Iterable[str]) -> Article:
         sources=[_source(entry) for entry in meta.get("sources", [])],
         questions=meta.get("questions", []),
         aliases=[a for a in meta.get("aliases", []) if a != meta["slug"]],
+        synced_from=str(meta.get("source", "")), source_url=str(meta.get("source_url", "")),
     )
 
 

@@ -80,9 +80,19 @@ def article_dirs(cfg: Config | None = None) -> list[Path]:
             return dirs or [bundled_articles_dir()]
     if not dirs and cfg.get("library.bundled", True) is not False:
         dirs = [bundled_articles_dir()]
-    from tokohelp.sources import synced_dirs
+    return dirs + synced_dirs(cfg)
 
-    return dirs + synced_dirs(cfg, data_dir())
+
+def synced_dirs(cfg: Config) -> list[Path]:
+    """The library folders of configured sources that have synced at least once.
+
+    Kept here, free of imports, because every search asks for it.
+    """
+    tables = cfg.data.get("sources")
+    if not isinstance(tables, dict):
+        return []
+    root = data_dir() / "sources"
+    return [root / name for name in tables if (root / name).is_dir()]
 
 
 def _load_toml_text(text: str, path: Path) -> dict[str, Any]:

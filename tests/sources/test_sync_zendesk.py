@@ -82,6 +82,9 @@ def test_first_sync_writes_safe_markdown_per_article_and_language(zendesk, write
     for bad in ("alert", "<script", "evil.test", "\x1b", "owned", "kirim", "<iframe"):
         assert bad not in text
     assert slug in search("dana refund belum masuk")
+    from tokohelp.articles import load_library
+
+    assert load_library(cfg.article_dirs()).problems == []   # every synced file is valid
 
 
 def test_second_sync_applies_edits_archives_and_unpublishing(zendesk, write_config):

@@ -139,6 +139,9 @@ app.add_typer(config_cmd.app, name="config", help=config_cmd.app.info.help)
 from tokohelp.cli import contact  # noqa: E402
 
 app.command("contact", help=contact.CONTACT_HELP)(contact.contact_cmd)
+from tokohelp.cli import sync_cmd  # noqa: E402
+
+app.command("sync", help=sync_cmd.SYNC_HELP)(sync_cmd.sync_cmd)
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.errors import TokohelpError
-from tokohelp.sources.library import Build, State, library_dir, load_state, save_state
+from tokohelp.sources.library import Build, State, load_state, save_state
 from tokohelp.sources.model import Client, Fetched, SourceArticle, render, slugify
 
 if TYPE_CHECKING:
@@ -52,6 +52,23 @@ class SyncReport:
     def ok(self) -> bool:
         """Every source synced."""
         return all(s.ok for s in self.sources)
+
+    @property
+    def failure(self) -> TokohelpError | None:
+        """A backend error naming the sources that failed, after the report is shown."""
+        from tokohelp.errors import BackendError
+        from tokohelp.i18n import _
+
+        failed = [s for s in self.sources if not s.ok]
+        if not failed:
+            return None
+        hint = failed[0].hint or _("The other sources were synced; run 'tokohelp sync' again.")
+        return BackendError(_("could not sync: {names}").format(
+            names=", ".join(s.name for s in failed)), hint)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``sync --json`` document."""
+        return report_json(self)
 
 
 Progress = Callable[[str, str], None]
@@ -157,12 +174,29 @@ def _apply(name: str, data_dir: Path, state: State, fetched: Fetched, plan: _Pla
         raise
 
 
-def synced_dirs(config: Config, data_dir: Path) -> list[Path]:
-    """The library folders of configured sources that have synced at least once."""
-    tables = config.data.get("sources")
-    if not isinstance(tables, dict):
-        return []
-    return [library_dir(data_dir, n) for n in tables if library_dir(data_dir, n).is_dir()]
+def run_sync(session: Any, names: list[str], *, dry_run: bool = False,
+             full: bool = False) -> SyncReport:
+    """The ``tokohelp sync`` use case: sync, show progress on a terminal, reindex once."""
+    from tokohelp.config import data_dir
+    from tokohelp.i18n import _
+
+    def progress(name: str, phase: str) -> None:
+        if phase == "start" and _isatty(session.stderr):
+            session.stderr.write(_("syncing {name}...").format(name=name) + "\n")
+
+    report = sync(session.config, data_dir(), names, dry_run=dry_run, full=full,
+                  progress=progress)
+    if report.library_changed:
+        session.__dict__.pop("article_dirs", None)
+        session.open_index()
+    return report
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def report_json(report: SyncReport) -> dict[str, Any]:

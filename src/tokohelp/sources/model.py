@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from tokohelp.sources.library import State
 
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ID_WORDS = frozenset({
     "yang", "dan", "di", "ke", "dari", "untuk", "dengan", "tidak", "ini", "itu", "anda",
     "kamu", "atau", "jika", "sudah", "belum", "akan", "bisa", "cara", "pesanan", "saldo"})
@@ -86,7 +87,7 @@ def render(source: str, article: SourceArticle, slug: str, body: str) -> str:
         f"slug = {toml_string(slug)}",
         f"tags = [{tags}]",
         f"summary = {toml_string(article.summary)}",
-        f"updated = {toml_string(article.updated)}",
+        *([f"updated = {article.updated[:10]}"] if _DATE.match(article.updated) else []),
         f"source = {toml_string(source)}",
         f"source_id = {toml_string(article.source_id)}",
         f"source_url = {toml_string(article.url)}",
