@@ -82,6 +82,8 @@ class Article:
     sources: list[Source] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    synced_from: str = ""  # the [sources.NAME] it was synced from ('source' in front matter)
+    source_url: str = ""
 
     def cross_references(self) -> list[CrossRef]:
         """The body's links to other topics, in order."""
@@ -126,6 +128,7 @@ def parse_article(text: str, path: Path, categories: Iterable[str]) -> Article:
         sources=[_source(entry) for entry in meta.get("sources", [])],
         questions=meta.get("questions", []),
         aliases=[a for a in meta.get("aliases", []) if a != meta["slug"]],
+        synced_from=str(meta.get("source", "")), source_url=str(meta.get("source_url", "")),
     )
 
 
@@ -302,15 +305,23 @@ def read_article(path: Path, categories: Iterable[str]) -> Article:
 
 
 def load_categories(dirs: Iterable[Path]) -> list[Category]:
-    """Categories from the first ``categories.toml`` found, else the bundled one."""
+    """Categories of every library folder's ``categories.toml``, in order; first id wins.
+
+    A library without one uses the bundled categories; a synced source adds its own
+    (``general``) after those of the library it joins.
+    """
     from tokohelp.config import bundled_articles_dir
 
     candidates = [d / "categories.toml" for d in dirs]
-    candidates.append(bundled_articles_dir() / "categories.toml")
-    for path in candidates:
+    found = [p for p in candidates if p.is_file()]
+    if not found or found[0] != candidates[0]:
+        found.insert(0, bundled_articles_dir() / "categories.toml")
+    merged: dict[str, Category] = {}
+    for path in found:
         if path.is_file():
-            return _parse_categories(path)
-    return []
+            for category in _parse_categories(path):
+                merged.setdefault(category.id, category)
+    return list(merged.values())
 
 
 def _parse_categories(path: Path) -> list[Category]:

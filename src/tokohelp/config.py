@@ -63,11 +63,36 @@ def bundled_articles_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "articles"
 
 
-def article_dirs() -> list[Path]:
-    """``TOKOHELP_ARTICLES`` (``os.pathsep``-separated) replaces the bundled library."""
+def article_dirs(cfg: Config | None = None) -> list[Path]:
+    """The library: ``TOKOHELP_ARTICLES`` or the bundled articles, then synced sources.
+
+    ``TOKOHELP_ARTICLES`` (``os.pathsep``-separated) replaces the bundled library; the
+    config's ``[library] bundled = false`` leaves it out.  Articles synced from help desks
+    (``tokohelp sync``) come after, ranked together with the rest.  A broken config file
+    never hides the articles: it only hides the synced ones.
+    """
     raw = os.environ.get("TOKOHELP_ARTICLES", "")
     dirs = [Path(p) for p in raw.split(os.pathsep) if p.strip()]
-    return dirs or [bundled_articles_dir()]
+    if cfg is None:
+        try:
+            cfg = load_config()
+        except ConfigError:
+            return dirs or [bundled_articles_dir()]
+    if not dirs and cfg.get("library.bundled", True) is not False:
+        dirs = [bundled_articles_dir()]
+    return dirs + synced_dirs(cfg)
+
+
+def synced_dirs(cfg: Config) -> list[Path]:
+    """The library folders of configured sources that have synced at least once.
+
+    Kept here, free of imports, because every search asks for it.
+    """
+    tables = cfg.data.get("sources")
+    if not isinstance(tables, dict):
+        return []
+    root = data_dir() / "sources"
+    return [root / name for name in tables if (root / name).is_dir()]
 
 
 def _load_toml_text(text: str, path: Path) -> dict[str, Any]:

@@ -176,10 +176,14 @@ class Session:
 
     @cached_property
     def article_dirs(self) -> list[Path]:
-        """The article library (``TOKOHELP_ARTICLES`` or the bundled articles)."""
-        from tokohelp.config import article_dirs
+        """The article library: ``TOKOHELP_ARTICLES`` or the bundled articles, then synced ones."""
+        from tokohelp.config import Config, article_dirs, config_path
+        from tokohelp.errors import ConfigError
 
-        return article_dirs()
+        try:
+            return article_dirs(self.config)
+        except ConfigError:
+            return article_dirs(Config(path=config_path()))
 
     # -- resources, opened lazily once ----------------------------------------------
 

@@ -64,6 +64,10 @@ COMMANDS: dict[str, Entry] = {
         "tokohelp contact --channel resolution-center --platform ios ; "
         "tokohelp contact --for seller not answering my complaint --waited-days 4 --tier "
         "silver")),
+    "sync": Entry("tokohelp.cli.sync_cmd", "sync", N_(
+        "Pull knowledge-base articles from help desks (Request Tracker, Zendesk) into the "
+        "local library.\n\nSources are [sources.NAME] tables in the config file; see "
+        "docs/sources.md. Examples: tokohelp sync ; tokohelp sync kb --dry-run")),
     "ticket": Entry("tokohelp.cli.ticket", None, N_("File and track help requests.")),
     "config": Entry("tokohelp.cli.config_cmd", None,
                     N_("Show, create and check the config file.")),

@@ -63,6 +63,7 @@ VIEWS: dict[str, str] = {
     "ConfigShown": "tokohelp.cli.config_cmd:show_config",
     "ConfigWritten": "tokohelp.cli.config_cmd:show_written",
     "ConfigChecked": "tokohelp.cli.config_cmd:show_checks",
+    "SyncReport": "tokohelp.cli.sync_cmd:show_sync",
 }
 
 
