@@ -1,111 +1,161 @@
-"""``tokohelp ticket new|list|show|send``: file help requests and keep track of them.
+"""``tokohelp ticket new|edit|send|delete|list|show``: parse, call the ticket core, render.
 
-Commands gather typed values (asking on a terminal, failing with exit 2 when a
-required value is missing without one), call ``tokohelp.tickets.service`` and
-render with ``ticket_views``.  The core is imported inside the commands so the
-rest of the CLI starts without SQLite or the network stack.
+Intake rules, drafts and recovery live in ``tokohelp.tickets`` (intake, filing,
+drafts, recovery); this module turns options into requests, hands the core a
+terminal asker, and renders with ``ticket_views``.  The core is imported inside
+the commands so the rest of the CLI starts without SQLite or the network stack.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from dataclasses import dataclass
+import functools
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, BinaryIO
 
 import typer
 
 from tokohelp.cli import ticket_views as views
 from tokohelp.cli.common import JsonOpt, current_lang, env
 from tokohelp.cli.output import Env, emit_json
-from tokohelp.errors import AbortedError, BackendError, BadInputError, StorageError, UsageError
-from tokohelp.safe import strip_control
+from tokohelp.errors import AbortedError, BackendError, UsageError
+from tokohelp.i18n import _, ngettext
 
 if TYPE_CHECKING:
-    from tokohelp.tickets.sender import SendOutcome
+    from tokohelp.tickets.filing import Retrying
     from tokohelp.tickets.service import Created
-    from tokohelp.tickets.store import CheckedFile, NewTicket
+    from tokohelp.tickets.store import Store
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-                  help="File and track help requests.")
+                  help=_("File and track help requests."))
 
-MAX_SUBJECT = 200
-MAX_BODY = 100_000
-TEMPLATE = """
-# Describe the problem above. Lines starting with '#' are ignored;
-# an empty message stops here and keeps the ticket as a draft.
-#
-# Subject:     {subject}
-# Category:    {category}
-# Order:       {order}
-# Attachments: {attachments}
-#
-# Helpful: what you did, what you expected, what happened instead,
-# dates, amounts and any error message shown by the app.
-"""
-
-
-@dataclass
-class NewOptions:
-    """The values ``ticket new`` was given; missing ones are None."""
-
-    subject: str | None
-    category: str | None
-    message: str | None
-    body_file: Path | None
-    order_id: str | None
-    email: str | None
-    backend: str | None
+IdArg = typer.Argument(..., metavar="ID", help=_("Ticket id from 'tokohelp ticket list'."))
 
 
 @app.command("new")
 def new_cmd(
-    subject: str | None = typer.Option(None, "--subject", "-s", help="One-line summary."),
+    subject: str | None = typer.Option(None, "--subject", "-s", help=_("One-line summary.")),
     category: str | None = typer.Option(None, "--category", "-c",
-                                        help="Category id (see 'tokohelp categories')."),
-    message: str | None = typer.Option(None, "--message", "-m", help="The body text."),
+                                        help=_("Category id or name (see 'tokohelp categories').")),
+    message: str | None = typer.Option(None, "--message", "-m", help=_("The message text.")),
     body_file: Path | None = typer.Option(None, "--body-file", "-F", readable=False,
-                                          help="Read the body from this UTF-8 file."),
+                                          help=_("Read the message from this UTF-8 file.")),
     attach: list[Path] | None = typer.Option(None, "--attach", "-a", readable=False,
-                                             help="Attach a file (repeatable)."),
-    order_id: str | None = typer.Option(None, "--order-id", help="The order concerned."),
-    email: str | None = typer.Option(None, "--email", help="Where replies should go."),
+                                             help=_("Attach a file (repeatable).")),
+    order_id: str | None = typer.Option(None, "--order-id", help=_("The order concerned.")),
+    email: str | None = typer.Option(None, "--email", help=_("Where replies should go.")),
     backend: str | None = typer.Option(None, "--backend", "-b",
-                                       help="Backend name from the config file."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be sent; do nothing."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask; file it."),
+                                       help=_("Backend name from the config file.")),
+    recover: Path | None = typer.Option(None, "--recover", readable=False,
+                                        help=_("Resume from a recovery file tokohelp saved.")),
+    dry_run: bool = typer.Option(False, "--dry-run",
+                                 help=_("Show what would be sent; do nothing.")),
+    yes: bool = typer.Option(False, "--yes", "-y",
+                             help=_("Ask nothing optional and offer no articles; file it.")),
     json_out: JsonOpt = False,
 ) -> None:
     """File a help request, with attachments, to the configured backend.
 
-    Asks for what is missing on a terminal (body in $VISUAL/$EDITOR); the body can
-    also come from --message, --body-file or stdin.  Without a backend the ticket is
-    kept queued until one is configured.
+    Asks for what is missing on a terminal (the message in $VISUAL/$EDITOR); the
+    message can also come from --message, --body-file or stdin.  Without a backend
+    the ticket is kept queued until one is configured.  Interrupted, it keeps what
+    you wrote and says how to resume.
 
     Example: tokohelp ticket new -s "Refund not received" -c refund --attach shot.png
     """
     from tokohelp import config
-    from tokohelp.tickets import service
+    from tokohelp.tickets import filing, intake, service, snapshot
+    from tokohelp.tickets.signals import catch_signals
 
+    e = env()
     cfg = config.load_config()
-    files = service.check_attachments(list(attach or []), cfg)
     target = service.load_backend(cfg, backend)
-    new = collect(env(), NewOptions(subject, category, message, body_file, order_id,
-                                    _email(email), backend), files)
-    if dry_run:
-        return views.show_dry_run(env(), service.dry_run(new, files, target), json_out)
+    store = _store_once()
+    request = intake.IntakeRequest(subject, category, message, body_file, order_id, email,
+                                   backend, list(attach or []), recover, yes, _piped_stdin(e))
+    with catch_signals(), snapshot.staging(config.data_dir()) as staging:
+        deps = filing.intake_deps(cfg, current_lang(), staging, config.data_dir(), store)
+        gathered = intake.gather(request, _asker(e), deps)
+        if dry_run:
+            return views.show_dry_run(e, service.dry_run(gathered.ticket, gathered.files,
+                                                         target), json_out)
+        filed = filing.file_ticket(gathered, target, cfg, store(), _progress(e))
+    for note in filed.notes:
+        e.warn(note)
+    views.show_created(e, filed.created, json_out)
+    return fail_unless_sent(filed.created)
+
+
+@app.command("edit")
+def edit_cmd(
+    ticket_id: int = IdArg,
+    subject: str | None = typer.Option(None, "--subject", "-s", help=_("New one-line summary.")),
+    category: str | None = typer.Option(None, "--category", "-c", help=_("New category.")),
+    message: str | None = typer.Option(None, "--message", "-m", help=_("New message text.")),
+    body_file: Path | None = typer.Option(None, "--body-file", "-F", readable=False,
+                                          help=_("Read the new message from this UTF-8 file.")),
+    attach: list[Path] | None = typer.Option(None, "--attach", "-a", readable=False,
+                                             help=_("Add an attachment (repeatable).")),
+    detach: list[str] | None = typer.Option(None, "--detach", metavar="NAME",
+                                            help=_("Remove an attachment by name or number.")),
+    order_id: str | None = typer.Option(None, "--order-id", help=_("New order id.")),
+    email: str | None = typer.Option(None, "--email", help=_("New reply e-mail.")),
+    json_out: JsonOpt = False,
+) -> None:
+    """Change a draft: with options, or in your editor when none is given.
+
+    Examples: tokohelp ticket edit 3 ; tokohelp ticket edit 3 --attach shot.png --detach 1
+    """
+    from tokohelp.cli import ticket_edit
+
+    options = ticket_edit.EditOptions(subject, category, message, body_file, list(attach or []),
+                                      list(detach or []), order_id, email)
+    ticket = ticket_edit.run(env(), ticket_id, options, _store_once()(), _asker(env()))
+    if json_out:
+        return emit_json(env(), views.ticket_json(ticket))
+    views.note(env(), _("Draft {id} saved. Send it with: tokohelp ticket send {id}").format(
+        id=ticket.id))
+    return None
+
+
+@app.command("delete")
+def delete_cmd(
+    ticket_id: int = IdArg,
+    yes: bool = typer.Option(False, "--yes", "-y", help=_("Do not ask for confirmation.")),
+) -> None:
+    """Delete a draft, a failed ticket or a queued one never tried; sent tickets stay.
+
+    Example: tokohelp ticket delete 3
+    """
+    from tokohelp.tickets import drafts, filing
+
+    store = _store_once()()
+    ticket = store.get(filing.check_id(ticket_id))
+    if not drafts.deletable(ticket):
+        filing.delete_ticket(store, ticket)  # raises with the reason
     if not yes:
-        offer_articles(env(), new, files)
-    created = kept_on_failure(new, lambda: service.create_ticket(new, files, target, cfg=cfg))
-    views.show_created(env(), created, json_out)
-    return fail_unless_sent(created)
+        _confirm_delete(env(), ticket)
+    filing.delete_ticket(store, ticket)
+    views.note(env(), _("Deleted ticket {id}.").format(id=ticket.id))
+
+
+def _confirm_delete(e: Env, ticket: object) -> None:
+    if not e.stdin_isatty:
+        raise UsageError(_("deleting needs a confirmation"),
+                         _("Without a terminal give --yes."))
+    question = _("Delete {status} ticket {id} ({subject})?").format(
+        status=ticket.status, id=ticket.id, subject=ticket.subject)  # type: ignore[attr-defined]
+    try:
+        confirmed = _asker(e).confirm(question, default=False)
+    except EOFError:
+        confirmed = False
+    if not confirmed:
+        raise AbortedError(_("Nothing was deleted."))
 
 
 @app.command("list")
 def list_cmd(
     status: str | None = typer.Option(None, "--status",
-                                      help="Only draft, queued, sent or failed tickets."),
+                                      help=_("Only draft, queued, sent or failed tickets.")),
     json_out: JsonOpt = False,
 ) -> None:
     """List your stored tickets, oldest first.
@@ -121,63 +171,83 @@ def list_cmd(
 
 
 @app.command("show")
-def show_cmd(
-    ticket_id: int = typer.Argument(..., metavar="ID", help="Ticket id from 'ticket list'."),
-    json_out: JsonOpt = False,
-) -> None:
+def show_cmd(ticket_id: int = IdArg, json_out: JsonOpt = False) -> None:
     """Show a ticket: the local record plus, once sent, the backend's status and replies.
 
     Example: tokohelp ticket show 3
     """
-    from tokohelp.tickets import service
+    from tokohelp.tickets import filing, service
 
-    ticket = service.get_ticket(ticket_id)
+    ticket = service.get_ticket(filing.check_id(ticket_id))
     remote = service.remote_status(ticket)
     if json_out:
         return emit_json(env(), {**views.ticket_json(ticket),
-                                       "remote": views.remote_json(remote.status),
-                                       "remote_error": remote.error})
+                                 "remote": views.remote_json(remote.status),
+                                 "remote_error": remote.error})
     return views.show_ticket(env(), ticket, remote)
 
 
 @app.command("send")
 def send_cmd(
     ticket_ids: list[int] | None = typer.Argument(None, metavar="[ID]...",
-                                                  help="Tickets to send or retry."),
-    all_queued: bool = typer.Option(False, "--all", help="Send every queued ticket."),
+                                                  help=_("Tickets or drafts to send or retry.")),
+    all_queued: bool = typer.Option(False, "--all", help=_("Send every queued ticket.")),
     json_out: JsonOpt = False,
 ) -> None:
-    """Send or retry stored tickets (a progress bar shows when there are several).
+    """Send drafts, or retry queued tickets (a progress bar shows when there are several).
 
-    A ticket is never sent twice, even from two terminals at once.
+    A draft is checked as 'ticket new' would check it first.  A ticket is never sent
+    twice, even from two terminals at once.
     Examples: tokohelp ticket send 3 ; tokohelp ticket send --all
     """
-    from tokohelp.tickets import service
+    from tokohelp import config
+    from tokohelp.tickets import filing, service
+    from tokohelp.tickets.signals import catch_signals
 
-    if bool(ticket_ids) == all_queued:
-        raise UsageError("give ticket ids or --all (not both)",
-                         "Example: tokohelp ticket send 3, or tokohelp ticket send --all")
-    targets = service.send_targets(None if all_queued else list(ticket_ids or []))
-    outcomes = run_with_progress(env(), targets)
+    store = _store_once()()
+    _check_send_args(store, ticket_ids, all_queued)
+    ids = [filing.check_id(i) for i in ticket_ids or []]
+    targets = service.send_targets(None if all_queued else ids, store)
+    with catch_signals():
+        outcomes = _send_with_progress(env(), targets, config.load_config(), store)
     views.show_outcomes(env(), outcomes, json_out)
     unsent = [o for o in outcomes if o.needs_action]
     if unsent:
-        ids = " ".join(str(o.ticket_id) for o in unsent)
-        raise BackendError(f"{len(unsent)} of {len(outcomes)} tickets not sent",
-                           f"They are kept; retry with: tokohelp ticket send {ids}")
+        listed = " ".join(str(o.ticket_id) for o in unsent)
+        raise BackendError(
+            ngettext("{count} of {total} ticket not sent", "{count} of {total} tickets not sent",
+                     len(outcomes)).format(count=len(unsent), total=len(outcomes)),
+            _("Each line above says what to do; then: tokohelp ticket send {ids}").format(
+                ids=listed))
 
 
-def run_with_progress(env: Env, targets: list[int]) -> list[SendOutcome]:
+def _check_send_args(store: Store, ticket_ids: list[int] | None, all_queued: bool) -> None:
+    """Ids or --all, exactly one of them; with neither, say what there is to send."""
+    if ticket_ids and all_queued:
+        raise UsageError(_("give ticket ids or --all, not both"),
+                         _("Example: tokohelp ticket send 3, or tokohelp ticket send --all"))
+    if ticket_ids or all_queued:
+        return
+    queued = " ".join(map(str, store.ids_with_status("queued"))) or "-"
+    drafts = " ".join(map(str, store.ids_with_status("draft"))) or "-"
+    raise UsageError(_("say which tickets to send"),
+                     _("Queued: {queued}; drafts: {drafts}.\n"
+                       "Send one with: tokohelp ticket send ID, or every queued one with: "
+                       "tokohelp ticket send --all").format(queued=queued, drafts=drafts))
+
+
+def _send_with_progress(e: Env, targets: list[int], cfg: object, store: Store) -> list:
     """Send with a Rich progress bar on stderr when there is more than one ticket."""
-    from tokohelp.tickets import service
+    from tokohelp.tickets import filing
 
     if len(targets) < 2:
-        return service.send(targets)
+        return filing.send_all(targets, cfg, store)  # type: ignore[arg-type]
     from rich.progress import Progress
 
-    with Progress(console=env.err, transient=True) as progress:
-        task = progress.add_task("Sending tickets", total=len(targets))
-        return service.send(targets, lambda _outcome: progress.advance(task))
+    with Progress(console=e.err, transient=True) as progress:
+        task = progress.add_task(_("Sending tickets"), total=len(targets))
+        return filing.send_all(targets, cfg, store,  # type: ignore[arg-type]
+                               lambda _outcome: progress.advance(task))
 
 
 def fail_unless_sent(created: Created) -> None:
@@ -185,217 +255,52 @@ def fail_unless_sent(created: Created) -> None:
     outcome = created.outcome
     if outcome is None or not outcome.needs_action:
         return
-    raise BackendError(f"ticket {created.ticket.id} was stored but not sent: {outcome.message}",
-                       outcome.advice)
+    raise BackendError(_("ticket {id} was stored but not sent: {reason}").format(
+        id=created.ticket.id, reason=outcome.message), outcome.advice)
 
 
-# -- gathering the ticket --------------------------------------------------------
+def _store_once() -> functools._lru_cache_wrapper:
+    """The store, opened on first use and then reused for the rest of the command."""
+    from tokohelp.tickets.store import open_store
+
+    return functools.cache(open_store)
 
 
-def collect(env: Env, opts: NewOptions, files: list[CheckedFile]) -> NewTicket:
-    """Every field of the new ticket, asking on a terminal; exit 2 when one is missing."""
-    from tokohelp import catalog
-    from tokohelp.tickets.store import NewTicket
+def _asker(e: Env) -> object:
+    from tokohelp.cli.ticket_asker import TerminalAsker
 
-    body = body_from_options(env, opts)
-    subject = _one_line(opts.subject) or _ask_subject(env)
-    category = catalog.check_category(opts.category or _ask_category(env))
-    new = NewTicket(subject=subject, body=body or "", category=category,
-                    order_id=_one_line(opts.order_id) or None, email=opts.email,
-                    backend=opts.backend)
-    if body is None:
-        new.body = _body_from_editor(env, new, files)
-    return new
+    return TerminalAsker(e)
 
 
-def _one_line(text: str | None) -> str:
-    """Untrusted one-line input: no control characters, single spaces, bounded length."""
-    return " ".join(strip_control(text or "").split())[:MAX_SUBJECT]
-
-
-def _email(value: str | None) -> str | None:
-    import re
-
-    part = r"[^@\s\x00-\x1f\x7f-\x9f]+"  # no control characters: it is shown and sent
-    if value is not None and not re.fullmatch(rf"{part}@{part}\.{part}", value):
-        raise typer.BadParameter(f"'{strip_control(value)}' is not an e-mail address",
-                                 param_hint="--email")
-    return value
-
-
-def _ask_subject(env: Env) -> str:
-    if not env.stdin_isatty:
-        raise UsageError("missing --subject", "Without a terminal give --subject, --category "
-                         "and the body (--message, --body-file or stdin).")
-    while not (subject := _one_line(typer.prompt("Subject", err=True))):
-        env.warn("the subject cannot be empty")
-    return subject
-
-
-def _ask_category(env: Env) -> str:
-    if not env.stdin_isatty:
-        raise UsageError("missing --category", "Choose one from 'tokohelp categories'.")
-    from tokohelp import catalog
-
-    cats = catalog.categories(current_lang())
-    for cat in cats:
-        env.err.print(f"  [cyan]{views.safe(cat.id)}[/cyan]  {views.safe(cat.name)}")
-    ids = [c.id for c in cats]
-    while (answer := typer.prompt("Category", err=True).strip()) not in ids:
-        env.warn(f"'{answer}' is not one of: {', '.join(ids)}")
-    return answer
-
-
-def body_from_options(env: Env, opts: NewOptions) -> str | None:
-    """The body from --message, --body-file or piped stdin; None when none of them."""
-    if opts.message is not None and opts.body_file is not None:
-        raise UsageError("give --message or --body-file, not both")
-    if opts.message is not None:
-        return _required_body(opts.message, "--message")
-    if opts.body_file is not None:
-        return _required_body(_decode(_read_file(opts.body_file), str(opts.body_file)),
-                              "--body-file")
-    if env.stdin_isatty or _is_terminal(env.stdin):
+def _piped_stdin(e: Env) -> BinaryIO | None:
+    """Stdin as bytes when it is piped; None on a terminal (never read a message from it)."""
+    if e.stdin_isatty or _is_terminal(e.stdin):
         return None
-    return _required_body(_decode(_read_stdin(env), "stdin"), "the body on stdin")
+    buffer = getattr(e.stdin, "buffer", None)
+    if buffer is not None:
+        return buffer
+    import io
 
-
-def _required_body(text: str, source: str) -> str:
-    body = strip_control(text).strip()
-    if not body:
-        raise UsageError(f"{source} is empty", "Describe the problem in the body.")
-    if len(body) > MAX_BODY:
-        raise BadInputError(f"{source} is too long ({len(body)} characters, at most {MAX_BODY})")
-    return body
+    return io.BytesIO(e.stdin.read().encode("utf-8"))
 
 
 def _is_terminal(stream: object) -> bool:
-    """The stream itself is a terminal (CI or not): never read a body from it."""
     try:
         return bool(stream.isatty())  # type: ignore[attr-defined]
     except (AttributeError, ValueError):
         return False
 
 
-def _read_file(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise BadInputError(f"{path}: cannot read body file: {exc.strerror}") from None
+def _progress(e: Env) -> object:
+    """Retry progress on stderr, only when a person is watching it."""
+    if not _is_terminal(e.stderr):
+        return None
 
+    def report(step: Retrying) -> None:
+        e.stderr.write(_("sending... attempt {attempt} of {attempts}, retrying in {delay} s\n")
+                       .format(attempt=step.attempt, attempts=step.attempts,
+                               delay=f"{step.delay:.0f}" if step.delay >= 1 else
+                               f"{step.delay:.1f}"))
+        e.stderr.flush()
 
-def _read_stdin(env: Env) -> bytes:
-    buffer = getattr(env.stdin, "buffer", None)
-    return buffer.read() if buffer is not None else env.stdin.read().encode("utf-8")
-
-
-def _decode(raw: bytes, source: str) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadInputError(f"{source} is not valid UTF-8 (byte {exc.start})",
-                            "Save the text as UTF-8 (or convert it with iconv).") from None
-
-
-def _body_from_editor(env: Env, new: NewTicket, files: list[CheckedFile]) -> str:
-    """Open $VISUAL/$EDITOR on a template; an empty result keeps a draft and aborts."""
-    if not env.stdin_isatty:
-        raise UsageError("missing body", "Without a terminal give --message, --body-file "
-                         "or pipe the body on stdin.")
-    names = ", ".join(f.name for f in files) or "none"
-    template = TEMPLATE.format(subject=new.subject, category=new.category,
-                               order=new.order_id or "-", attachments=names)
-    body = strip_comments(edit_text(template))
-    if not body:
-        keep_draft(new, files, "Empty message: the ticket was not filed.")
-    return _required_body(body, "the message")
-
-
-def strip_comments(text: str) -> str:
-    """Drop lines starting with '#', as git does for commit messages."""
-    kept = [line for line in text.splitlines() if not line.startswith("#")]
-    return "\n".join(kept).strip()
-
-
-def edit_text(template: str) -> str:
-    """Run the user's editor on a private temp file and return what it holds after."""
-    import shlex
-    import tempfile
-
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or (
-        "notepad" if os.name == "nt" else "vi")
-    fd, name = tempfile.mkstemp(prefix="tokohelp-ticket-", suffix=".md")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(template)
-        _run_editor([*shlex.split(editor, posix=os.name != "nt"), name], editor)
-        return _decode(Path(name).read_bytes(), "the edited message")
-    finally:
-        os.unlink(name)
-
-
-def _run_editor(argv: list[str], editor: str) -> None:
-    import subprocess
-
-    try:
-        code = subprocess.call(argv)
-    except OSError:
-        raise UsageError(f"cannot start the editor '{strip_control(editor)}'",
-                         "Set $VISUAL or $EDITOR, or give --message / --body-file.") from None
-    if code != 0:
-        raise AbortedError(f"the editor '{strip_control(editor)}' exited with status {code}",
-                           "Nothing was filed.")
-
-
-def keep_draft(new: NewTicket, files: list[CheckedFile], why: str) -> NoReturn:
-    """Save what the user wrote as a draft, say where, and stop."""
-    from tokohelp.tickets import service
-
-    created = kept_on_failure(new, lambda: service.save_draft(new, files))
-    raise AbortedError(f"{why} Kept as draft ticket {created.ticket.id} in {created.store_path}.",
-                       f"See it with: tokohelp ticket show {created.ticket.id}")
-
-
-def kept_on_failure(new: NewTicket, store_it: Callable[[], Created]) -> Created:
-    """Store the ticket; when the store cannot be written, save the text elsewhere and say where."""
-    try:
-        return store_it()
-    except StorageError as exc:
-        raise StorageError(exc.message, f"{exc.hint}\n{rescue(new)}") from None
-
-
-def rescue(new: NewTicket) -> str:
-    """Keep subject and body in a private temp file; when even that fails, show them."""
-    import tempfile
-
-    text = f"Subject: {new.subject}\n\n{new.body}\n"
-    try:
-        fd, name = tempfile.mkstemp(prefix="tokohelp-unsaved-", suffix=".txt")
-    except OSError:
-        return f"Your message was not saved anywhere; here it is:\n{text}"
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError:
-        os.unlink(name)
-        return f"Your message was not saved anywhere; here it is:\n{text}"
-    return f"Your message is saved in {name}"
-
-
-def offer_articles(env: Env, new: NewTicket, files: list[CheckedFile]) -> None:
-    """On a terminal, show the 3 best matching articles and ask whether to file anyway."""
-    if not env.stdin_isatty:
-        return
-    from tokohelp import catalog
-
-    hits = catalog.search(f"{new.subject} {new.body}", current_lang(), limit=3).hits
-    if not hits:
-        return
-    views.show_suggestions(env, hits)
-    try:
-        answer = typer.confirm("File the ticket anyway?", default=True, err=True)
-    except (typer.Abort, KeyboardInterrupt, EOFError):
-        env.stderr.write("\n")  # the prompt line has no newline yet
-        keep_draft(new, files, "Not filed.")
-    if not answer:
-        keep_draft(new, files, "Not filed.")
+    return report

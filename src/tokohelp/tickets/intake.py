@@ -123,8 +123,9 @@ def gather(req: IntakeRequest, asker: Asker, deps: IntakeDeps) -> Gathered:
     except AbortedError:
         raise
     except BaseException as exc:
-        if not (partial.typed or partial.enough_for_draft) or isinstance(exc, SystemExit):
-            raise
+        worth_keeping = partial.typed or (asker.interactive and partial.enough_for_draft)
+        if not worth_keeping or isinstance(exc, SystemExit):
+            raise  # everything given is still in the command line or its files
         raise kept_error(exc, keep(partial, files, deps)) from exc
     ticket = NewTicket(partial.subject, partial.body, partial.category, partial.order_id,
                        partial.email, partial.backend)
