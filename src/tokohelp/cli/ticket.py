@@ -72,13 +72,14 @@ def new_cmd(
     store = _store_once()
     request = intake.IntakeRequest(subject, category, message, body_file, order_id, email,
                                    backend, list(attach or []), recover, yes, _piped_stdin(e))
-    with catch_signals(), snapshot.staging(config.data_dir()) as staging:
+    with catch_signals(), snapshot.staging() as staging:
         deps = filing.intake_deps(cfg, current_lang(), staging, config.data_dir(), store)
         gathered = intake.gather(request, _asker(e), deps)
         if dry_run:
             return views.show_dry_run(e, service.dry_run(gathered.ticket, gathered.files,
                                                          target), json_out)
-        filed = filing.file_ticket(gathered, target, cfg, store(), _progress(e))
+        filed = filing.file_ticket(gathered, target, cfg, store, config.data_dir(),
+                                   _progress(e))
     for note in filed.notes:
         e.warn(note)
     views.show_created(e, filed.created, json_out)

@@ -39,13 +39,12 @@ class EditOptions:
 
 def run(env: Env, ticket_id: int, options: EditOptions, store: Store, asker: object) -> Ticket:
     """Apply the options (or the editor's result) to draft ``ticket_id``."""
-    from tokohelp import config
     from tokohelp.tickets import drafts, filing, snapshot
     from tokohelp.tickets.signals import catch_signals
 
     ticket = store.get(filing.check_id(ticket_id))
     drafts.require_draft(ticket)
-    with catch_signals(), snapshot.staging(config.data_dir()) as staging:
+    with catch_signals(), snapshot.staging() as staging:
         if options.empty:
             return filing.edit_in_editor(store, ticket, asker, _interactive(env))
         change = _change(options, staging)

@@ -111,16 +111,18 @@ def _save_draft(store: Store, new: object, files: list[CheckedFile]) -> tuple[in
     return created.ticket.id, created.store_path
 
 
-def file_ticket(gathered: Gathered, backend: Backend | None, cfg: Config, store: Store,
+def file_ticket(gathered: Gathered, backend: Backend | None, cfg: Config,
+                open_store: Callable[[], Store], data_dir: Path,
                 report: Callable[[Retrying], None] | None = None) -> Filed:
     """Store the ticket and send it; a store that cannot be written keeps the text elsewhere."""
-    sender = _sender(store, backend, cfg, report) if backend else None
     new = gathered.ticket
     new.backend = backend.name if backend else new.backend
     try:
+        store = open_store()
+        sender = _sender(store, backend, cfg, report) if backend else None
         ticket = store.create(new, gathered.files, "queued")
     except StorageError as exc:
-        kept = recovery.keep_recovery(_partial(gathered), store.root)
+        kept = recovery.keep_recovery(_partial(gathered), data_dir, store_broken=True)
         raise KeptError(exc.message, "\n".join(filter(None, [exc.hint, kept.note()])),
                         int(exc.status), kept) from None
     if gathered.recovered_from:

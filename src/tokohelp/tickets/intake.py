@@ -124,9 +124,10 @@ def gather(req: IntakeRequest, asker: Asker, deps: IntakeDeps) -> Gathered:
         raise
     except BaseException as exc:
         worth_keeping = partial.typed or (asker.interactive and partial.enough_for_draft)
-        if not worth_keeping or isinstance(exc, SystemExit):
+        if isinstance(exc, SystemExit) or (isinstance(exc, TokohelpError) and not worth_keeping):
             raise  # everything given is still in the command line or its files
-        raise kept_error(exc, keep(partial, files, deps)) from exc
+        kept = keep(partial, files, deps) if worth_keeping else Kept("nothing")
+        raise kept_error(exc, kept) from exc
     ticket = NewTicket(partial.subject, partial.body, partial.category, partial.order_id,
                        partial.email, partial.backend)
     return Gathered(ticket, files, req.recover)
@@ -175,7 +176,7 @@ def _body_from_sources(partial: Partial, req: IntakeRequest) -> None:
         partial.body = text.clean_body(text.decode(raw, str(req.body_file)), "--body-file")
     elif req.stdin is not None and not partial.body:
         raw = text.read_bounded(req.stdin, _("stdin"))
-        partial.typed = True
+        partial.typed = bool(raw.strip())  # piped text exists nowhere else once read
         partial.body = text.clean_body(text.decode(raw, _("stdin")), _("the message on stdin"))
 
 
@@ -323,6 +324,7 @@ def _edit_body(partial: Partial, asker: Asker, files: list[CheckedFile]) -> None
 
 def keep(partial: Partial, files: list[CheckedFile], deps: IntakeDeps) -> Kept:
     """A draft when there is enough for one and the store works; else a recovery file."""
+    store_broken = False
     if partial.enough_for_draft:
         ticket = NewTicket(partial.subject, partial.body, partial.category, partial.order_id,
                            partial.email, partial.backend)
@@ -330,10 +332,10 @@ def keep(partial: Partial, files: list[CheckedFile], deps: IntakeDeps) -> Kept:
             ticket_id, path = deps.save_draft(ticket, files)
             return Kept("draft", ticket_id=ticket_id, path=path)
         except (TokohelpError, OSError):
-            pass
+            store_broken = True
     if not partial.anything:
         return Kept("nothing")
-    return recovery.keep_recovery(partial, deps.data_dir)
+    return recovery.keep_recovery(partial, deps.data_dir, store_broken)
 
 
 def kept_error(exc: BaseException, kept: Kept) -> KeptError:

@@ -69,7 +69,7 @@ class Kept:
                      "Resume with: tokohelp ticket edit {id}, then tokohelp ticket send {id}"
                      ).format(id=self.ticket_id, path=self.path)
         if self.kind == "recovery":
-            return _("What you wrote is saved in {path}.\n"
+            return _("Your message is saved in {path}\n"
                      "Resume with: tokohelp ticket new --recover {path}").format(path=self.path)
         if self.kind == "shown":
             return _("Your text could not be saved anywhere; here it is:\n{text}").format(
@@ -138,13 +138,18 @@ def recovery_dir(data_dir: Path) -> Path:
     return data_dir / "recovery"
 
 
-def write(partial: Partial, data_dir: Path) -> Path:
-    """Write a private recovery file in the data dir, else in the temp dir."""
+def write(partial: Partial, data_dir: Path, store_broken: bool = False) -> Path:
+    """Write a private recovery file in the data dir, else in the temp dir.
+
+    When the store itself failed the data dir is likely the problem (full, read-only,
+    misplaced), so the temp dir comes first.
+    """
     text = render(partial)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    name = f"ticket-{stamp}-{secrets.token_hex(3)}.txt"
+    name = f"tokohelp-ticket-{stamp}-{secrets.token_hex(3)}.txt"
     last: OSError | None = None
-    for folder in (recovery_dir(data_dir), Path(tempfile.gettempdir())):
+    folders = [recovery_dir(data_dir), Path(tempfile.gettempdir())]
+    for folder in reversed(folders) if store_broken else folders:
         try:
             return _write_private(folder, name, text)
         except OSError as exc:
@@ -153,7 +158,8 @@ def write(partial: Partial, data_dir: Path) -> Path:
 
 
 def _write_private(folder: Path, name: str, text: str) -> Path:
-    folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+    if not folder.is_dir():
+        folder.mkdir(parents=True, mode=0o700)
     path = folder / name
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -168,10 +174,10 @@ def _write_private(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def keep_recovery(partial: Partial, data_dir: Path) -> Kept:
+def keep_recovery(partial: Partial, data_dir: Path, store_broken: bool = False) -> Kept:
     """A recovery file, or the text itself when nothing can be written."""
     try:
-        return Kept("recovery", path=write(partial, data_dir))
+        return Kept("recovery", path=write(partial, data_dir, store_broken))
     except OSError:
         return Kept("shown", text=render(partial))
 

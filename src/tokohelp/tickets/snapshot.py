@@ -13,6 +13,7 @@ import contextlib
 import os
 import secrets
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -25,9 +26,13 @@ CHUNK = 1 << 20
 
 
 @contextlib.contextmanager
-def staging(data_dir: Path) -> Iterator[Path]:
-    """A private folder for this run's copies, removed when the run ends."""
-    folder = data_dir / f".staging-{secrets.token_hex(6)}"
+def staging() -> Iterator[Path]:
+    """A private folder for this run's copies (mode 0700, in the temp dir), removed at the end.
+
+    Not in the data dir: when that is full or broken the ticket must still get as far as
+    the store, whose failure keeps the user's text.
+    """
+    folder = Path(tempfile.gettempdir()) / f"tokohelp-attach-{secrets.token_hex(6)}"
     try:
         yield folder
     finally:
@@ -40,16 +45,23 @@ def take(checked: list[CheckedFile], folder: Path) -> list[CheckedFile]:
         return []
     try:
         folder.mkdir(parents=True, mode=0o700, exist_ok=True)
-    except OSError as exc:
-        raise StorageError(_("{path}: cannot copy attachments: {reason}").format(
-            path=folder, reason=exc.strerror or exc)) from None
+    except OSError:
+        return checked  # the store copies (and re-checks the size of) the originals
     return [_take_one(item, folder / f"{position}") for position, item in enumerate(checked)]
 
 
 def _take_one(item: CheckedFile, target: Path) -> CheckedFile:
+    """The checked copy; when no copy can be written, the original (the store re-checks it)."""
+    from tokohelp.logs import log
     from tokohelp.tickets.attachments import detect_type
 
-    size = _copy_bounded(item, target)
+    try:
+        size = _copy_bounded(item, target)
+    except StorageError as exc:
+        log.debug("attachment not copied ahead (%s); the store copies the original", exc.message)
+        with contextlib.suppress(OSError):
+            target.unlink()
+        return item
     mime = detect_type(target) if size == item.size else ""
     if (size, mime) != (item.size, item.mime):
         raise BadInputError(
@@ -62,12 +74,21 @@ def _copy_bounded(item: CheckedFile, target: Path) -> int:
     """Copy at most one byte more than the checked size (a growing file must not fill the disk)."""
     copied = 0
     try:
+        src = open(item.path, "rb")  # noqa: SIM115 - closed below, errors told apart
+    except OSError as exc:
+        raise BadInputError(_("{path}: cannot read: {reason}").format(
+            path=item.path, reason=exc.strerror or exc)) from None
+    try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out, open(item.path, "rb") as src:
+        with os.fdopen(fd, "wb") as out:
             while copied <= item.size and (chunk := src.read(min(CHUNK, item.size + 1 - copied))):
                 out.write(chunk)
                 copied += len(chunk)
     except OSError as exc:
-        raise BadInputError(_("{path}: cannot read: {reason}").format(
-            path=item.path, reason=exc.strerror or exc)) from None
+        raise StorageError(_("{path}: cannot copy the attachment: {reason}").format(
+            path=target, reason=exc.strerror or exc),
+            _("Check free space in the temp dir ({folder}).").format(folder=target.parent)
+        ) from None
+    finally:
+        src.close()
     return copied
