@@ -307,9 +307,15 @@ def _edit_body(partial: Partial, asker: Asker, files: list[CheckedFile]) -> None
         raise UsageError(_("missing message"),
                          _("Without a terminal give --message, --body-file or pipe the "
                            "message on stdin."))
-    edited = asker.edit(template_for(partial.subject, partial.category, partial.order_id,
-                                     [f.name for f in files], partial.body))
+    from tokohelp.tickets.editor import EditInterrupted
+
     partial.typed = True
+    try:
+        edited = asker.edit(template_for(partial.subject, partial.category, partial.order_id,
+                                         [f.name for f in files], partial.body))
+    except EditInterrupted as exc:
+        partial.body = text.strip_comments(text.lenient(exc.raw)) or partial.body
+        raise
     partial.body = text.strip_comments(text.lenient(edited.raw))
     try:
         text.decode(edited.raw, _("the edited message"))

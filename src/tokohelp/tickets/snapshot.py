@@ -62,7 +62,10 @@ def _take_one(item: CheckedFile, target: Path) -> CheckedFile:
         with contextlib.suppress(OSError):
             target.unlink()
         return item
-    mime = detect_type(target) if size == item.size else ""
+    try:
+        mime = detect_type(target) if size == item.size else ""
+    except BadInputError:
+        mime = ""  # refused now: it was another file when it was checked
     if (size, mime) != (item.size, item.mime):
         raise BadInputError(
             _("{path}: the file changed while it was being attached").format(path=item.path),
