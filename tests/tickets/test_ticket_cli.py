@@ -24,7 +24,6 @@ from typer.testing import CliRunner
 from tests.backends.servers import json_reply
 from tests.helpers import make_library
 from tokohelp.cli import app
-from tokohelp.cli.output import Env
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 SECRET = "tok-3xq-very-secret"
@@ -95,12 +94,6 @@ def library(tmp_path, monkeypatch):
     monkeypatch.setenv("TOKOHELP_ARTICLES", str(make_library(tmp_path / "lib")))
 
 
-@pytest.fixture
-def webhook():
-    with Webhook() as desk:
-        yield desk
-
-
 def write_config(isolated_home: Path, text: str) -> Path:
     path = isolated_home / "config" / "config.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -125,12 +118,6 @@ def run_json(*args: str, input: str | bytes | None = None):
     lines = result.stdout.splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if line[:1] in "{["), None)
     return result, json.loads("".join(lines[start:])) if start is not None else None
-
-
-@pytest.fixture
-def terminal(monkeypatch):
-    """A person at the keyboard: prompts and the editor are allowed."""
-    monkeypatch.setattr(Env, "stdin_isatty", property(lambda self: True))
 
 
 def editor(tmp_path: Path, monkeypatch, text: str) -> None:
