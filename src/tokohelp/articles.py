@@ -11,10 +11,11 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tokohelp.config import LANGS
 from tokohelp.errors import BadInputError
+from tokohelp.i18n import _
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,6 +24,10 @@ else:  # pragma: no cover
 
 FENCE = "+++"
 REQUIRED = ("title", "category", "lang", "slug")
+# Optional keys that must be lists of strings when present.
+STRING_LISTS = ("tags", "channels", "questions", "aliases")
+# What a cross-reference looks like in a body: [text](tokohelp:SLUG).
+XREF_PREFIX = "](tokohelp:"
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,23 @@ class Category:
     def name(self, lang: str) -> str:
         """The category name in ``lang``, falling back to the id."""
         return self.names.get(lang) or self.id
+
+
+class Source(NamedTuple):
+    """Where a fact of an article comes from: a page (or ``seed``), when it was read, what for."""
+
+    url: str
+    read: str = ""
+    about: str = ""
+
+
+class CrossRef(NamedTuple):
+    """A ``[text](tokohelp:SLUG)`` link in a body, with its span so a renderer can replace it."""
+
+    text: str
+    slug: str
+    start: int
+    end: int
 
 
 @dataclass
@@ -51,6 +73,14 @@ class Article:
     summary: str = ""
     updated: str = ""
     channels: list[str] = field(default_factory=list)
+    reviewed: str = ""
+    sources: list[Source] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+
+    def cross_references(self) -> list[CrossRef]:
+        """The body's links to other topics, in order."""
+        return cross_references(self.body)
 
 
 @dataclass(frozen=True)
@@ -82,13 +112,17 @@ def parse_article(text: str, path: Path, categories: Iterable[str]) -> Article:
     _validate(meta, set(categories))
     return Article(
         slug=meta["slug"], lang=meta["lang"], title=meta["title"], category=meta["category"],
-        body=body, path=path, tags=[str(t) for t in meta.get("tags", [])],
+        body=body, path=path, tags=meta.get("tags", []),
         summary=str(meta.get("summary", "")), updated=_date_text(meta.get("updated")),
-        channels=[str(c) for c in meta.get("channels", [])],
+        channels=meta.get("channels", []), reviewed=_date_text(meta.get("reviewed")),
+        sources=[_source(entry) for entry in meta.get("sources", [])],
+        questions=meta.get("questions", []),
+        aliases=[a for a in meta.get("aliases", []) if a != meta["slug"]],
     )
 
 
 def _validate(meta: dict[str, Any], categories: set[str]) -> None:
+    """Check every key's type, so a wrong one skips this file with its reason."""
     for key in REQUIRED:
         if not isinstance(meta.get(key), str) or not meta[key].strip():
             raise BadInputError(f"front matter needs a non-empty string '{key}'")
@@ -96,13 +130,83 @@ def _validate(meta: dict[str, Any], categories: set[str]) -> None:
         raise BadInputError(f"lang '{meta['lang']}' is not one of {', '.join(LANGS)}")
     if categories and meta["category"] not in categories:
         raise BadInputError(f"unknown category '{meta['category']}'")
-    for key in ("tags", "channels"):
-        if not isinstance(meta.get(key, []), list):
-            raise BadInputError(f"'{key}' must be a list of strings")
+    _validate_optional(meta)
+    _validate_sources(meta.get("sources", []))
+
+
+def _validate_optional(meta: dict[str, Any]) -> None:
+    """The optional keys: lists of strings and dates."""
+    for key in STRING_LISTS:
+        value = meta.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise BadInputError(_("'{key}' must be a list of strings").format(key=key))
+    for key in ("updated", "reviewed"):
+        if key in meta and not isinstance(meta[key], dt.date):
+            raise BadInputError(
+                _("'{key}' must be a TOML date such as 2026-12-01").format(key=key))
+
+
+def _validate_sources(sources: Any) -> None:
+    """``sources`` is a list of tables, each with a ``url``, a ``read`` date and an ``about``."""
+    if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
+        raise BadInputError(
+            _("'sources' must be a list of tables with url, read and about"))
+    for number, source in enumerate(sources, start=1):
+        if not isinstance(source.get("url"), str) or not source["url"].strip():
+            raise BadInputError(
+                _("source {number} needs a non-empty string 'url'").format(number=number))
+        if "read" in source and not isinstance(source["read"], dt.date):
+            raise BadInputError(
+                _("source {number}: 'read' must be a TOML date").format(number=number))
+        if not isinstance(source.get("about", ""), str):
+            raise BadInputError(
+                _("source {number}: 'about' must be a string").format(number=number))
+
+
+def _source(entry: dict[str, Any]) -> Source:
+    return Source(entry["url"], _date_text(entry.get("read")), entry.get("about", ""))
 
 
 def _date_text(value: Any) -> str:
     return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value or "")
+
+
+def cross_references(body: str) -> list[CrossRef]:
+    """Every ``[text](tokohelp:SLUG)`` link in ``body``.
+
+    A plain scan rather than a regular expression keeps pattern compilation off
+    the show and search paths; the link text may not contain ``[`` or ``]``.
+    """
+    refs: list[CrossRef] = []
+    at = body.find(XREF_PREFIX)
+    while at != -1:
+        ref = _cross_ref_at(body, at)
+        if ref is not None:
+            refs.append(ref)
+        at = body.find(XREF_PREFIX, at + len(XREF_PREFIX))
+    return refs
+
+
+def link_text_only(body: str) -> str:
+    """``body`` with each cross-reference replaced by its text (for indexing and snippets)."""
+    parts, last = [], 0
+    for ref in cross_references(body):
+        parts += [body[last:ref.start], ref.text]
+        last = ref.end
+    return "".join(parts) + body[last:]
+
+
+def _cross_ref_at(body: str, at: int) -> CrossRef | None:
+    """The link whose ``](tokohelp:`` is at ``at``, or None when it is not well formed."""
+    open_at = body.rfind("[", 0, at)
+    close_at = body.find(")", at)
+    if open_at == -1 or close_at == -1 or "]" in body[open_at + 1:at]:
+        return None
+    slug = body[at + len(XREF_PREFIX):close_at]
+    text = body[open_at + 1:at]
+    if not slug or any(c.isspace() for c in slug) or "\n" in text:
+        return None
+    return CrossRef(text, slug, open_at, close_at + 1)
 
 
 def iter_article_files(dirs: Iterable[Path]) -> Iterator[Path]:

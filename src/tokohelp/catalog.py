@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tokohelp import config
-from tokohelp.articles import Article, ArticleProblem, Category, load_categories, read_article
+from tokohelp.articles import (
+    Article,
+    ArticleProblem,
+    Category,
+    CrossRef,
+    load_categories,
+    read_article,
+)
 from tokohelp.errors import BadInputError, NotFoundError
 from tokohelp.index import Index, open_index
 from tokohelp.ranking import Hit, run_search
@@ -45,6 +52,12 @@ class ShownArticle:
     article: Article
     requested_lang: str
     other_langs: list[str]
+    alias: str = ""  # the older slug that was asked for, when it led here
+
+    @property
+    def via_alias(self) -> bool:
+        """True when the topic was found through one of its older slugs."""
+        return bool(self.alias)
 
     @property
     def fallback(self) -> bool:
@@ -129,15 +142,60 @@ def list_articles(lang: str, category: str | None = None,
     return sorted(items, key=lambda i: (order.get(i.category, 99), i.title.lower()))
 
 
-def find_article(slug: str, lang: str, index: Index | None = None) -> ShownArticle:
-    """The article ``slug`` in ``lang``, or in the other language, marked as fallback."""
+@dataclass
+class ResolvedRef:
+    """A cross-reference and the topic it lands on ("" when the target does not exist)."""
+
+    ref: CrossRef
+    slug: str
+
+    @property
+    def dead(self) -> bool:
+        """True when no topic and no alias has the link's slug."""
+        return not self.slug
+
+
+def resolve_slug(slug: str, index: Index | None = None) -> tuple[str, str]:
+    """The live topic for ``slug`` and the alias used to reach it ("" when none).
+
+    A live slug always wins over an alias of the same name, so a rename can
+    never hide a topic. Raise NotFoundError (with close slugs) when neither exists.
+    """
     index = index or open_library_index()
-    rows = dict(index.db.execute("SELECT lang, path FROM docs WHERE slug = ?", (slug,)))
-    if not rows:
+    db = index.db
+    if db.execute("SELECT 1 FROM docs WHERE slug = ? LIMIT 1", (slug,)).fetchone():
+        return slug, ""
+    row = db.execute("SELECT slug FROM aliases WHERE alias = ? ORDER BY slug LIMIT 1",
+                     (slug,)).fetchone()
+    if row is None:
         raise NotFoundError(f"no article '{slug}'", _slug_hint(index, slug))
+    return row[0], slug
+
+
+def find_article(slug: str, lang: str, index: Index | None = None) -> ShownArticle:
+    """The article ``slug`` (or the topic an older slug now names) in ``lang``.
+
+    When ``lang`` does not exist the other language is shown, marked as fallback.
+    """
+    index = index or open_library_index()
+    topic, alias = resolve_slug(slug, index)
+    rows = dict(index.db.execute("SELECT lang, path FROM docs WHERE slug = ?", (topic,)))
     chosen = lang if lang in rows else sorted(rows)[0]
     article = _read_indexed(Path(rows[chosen]))
-    return ShownArticle(article, lang, sorted(set(rows) - {chosen}))
+    return ShownArticle(article, lang, sorted(set(rows) - {chosen}), alias)
+
+
+def resolve_cross_references(article: Article, index: Index | None = None) -> list[ResolvedRef]:
+    """Every ``tokohelp:SLUG`` link of ``article`` with the topic it reaches (through aliases)."""
+    index = index or open_library_index()
+    resolved = []
+    for ref in article.cross_references():
+        try:
+            slug, _ = resolve_slug(ref.slug, index)
+        except NotFoundError:
+            slug = ""
+        resolved.append(ResolvedRef(ref, slug))
+    return resolved
 
 
 def _read_indexed(path: Path) -> Article:
@@ -150,7 +208,8 @@ def _read_indexed(path: Path) -> Article:
 
 
 def _slug_hint(index: Index, slug: str) -> str:
-    slugs = [r[0] for r in index.db.execute("SELECT DISTINCT slug FROM docs")]
+    slugs = [r[0] for r in index.db.execute(
+        "SELECT DISTINCT slug FROM docs UNION SELECT alias FROM aliases")]
     close = difflib.get_close_matches(slug, slugs, n=3)
     if close:
         return f"Did you mean: {', '.join(close)}?"

@@ -163,23 +163,38 @@ def load_config(path: Path | None = None) -> Config:
 
 
 def resolve_lang(option: str | None, config: Config | None = None) -> str:
-    """Option, ``TOKOHELP_LANG``, config ``lang``, then ``LANG`` (``id_*`` means Indonesian)."""
+    """Option, ``TOKOHELP_LANG``, config ``lang``, then the locale (``id_*`` means Indonesian)."""
     for candidate in (option, os.environ.get("TOKOHELP_LANG")):
         if candidate:
             return _check_lang(candidate)
     configured = check_configured_lang(config if config is not None else load_config())
-    if configured:
-        return configured
-    system = os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
-    return "id" if system.lower().startswith(("id", "in_")) else "en"
+    return configured or locale_lang()
 
 
-def check_configured_lang(cfg: Config) -> str | None:
-    """The config file's ``lang``, if set; a ConfigError when it is not id or en."""
-    configured = cfg.get("lang", kind=str)
+def locale_lang() -> str:
+    """The language of the POSIX locale: the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG``.
+
+    ``id_ID.UTF-8``, ``id`` and the old ``in_ID`` mean Indonesian; anything else English.
+    """
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "id" if value.lower().startswith(("id_", "in_", "id.")) or \
+                value.lower() in ("id", "in") else "en"
+    return "en"
+
+
+def check_configured_lang(cfg: Config, key: str = "lang") -> str | None:
+    """The config file's ``lang`` (or ``key``), if set; a ConfigError when not id or en."""
+    configured = cfg.get(key, kind=str)
     if configured and configured not in LANGS:
-        raise cfg.fail("lang", f"must be one of {', '.join(LANGS)}")
+        raise cfg.fail(key, f"must be one of {', '.join(LANGS)}")
     return configured or None
+
+
+def check_article_lang(cfg: Config) -> str | None:
+    """``article_lang``: read articles in another language than the interface's."""
+    return check_configured_lang(cfg, "article_lang")
 
 
 def _check_lang(value: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tokohelp.config import LANGS, Config, load_config
-from tokohelp.errors import ConfigError, NotFoundError, UsageError
+from tokohelp.errors import ConfigError, NoMatchError, NotFoundError, UsageError
 
 TIERS = ("silver", "gold", "platinum")
 PLATFORMS = ("desktop", "mobile", "android", "ios")
@@ -455,6 +455,18 @@ def link_for(channel: Channel, lang: str, topic: str | None = None) -> str:
         return channel.url
     raise NotFoundError(f"channel '{channel.id}' has no link to open",
                         f"Follow its steps: tokohelp contact --channel {channel.id}")
+
+
+def channel_to_open(channels: list[Channel], channel_id: str | None,
+                    picks: list[Recommendation]) -> Channel:
+    """Which channel ``--open`` opens: the one named, else the best recommendation."""
+    if channel_id:
+        return get_channel(channel_id, channels)
+    if not picks:
+        from tokohelp.i18n import _
+
+        raise NoMatchError(_("no channel fits"), _("Run 'tokohelp contact' to see them all."))
+    return picks[0].channel
 
 
 WINDOWS_START = "start"  # the Windows shell's default handler, run through os.startfile

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tokohelp import textproc
-from tokohelp.articles import ArticleProblem, load_categories, read_article
+from tokohelp.articles import ArticleProblem, link_text_only, load_categories, read_article
 from tokohelp.errors import BadInputError, StorageError
 
 # Libraries up to this many files get the exact per-file check on every open.
@@ -30,8 +30,11 @@ FULL_CHECK_SECONDS = 600
 CHAMPIONS = 200
 # From this many files on, articles are analysed in a process per core.
 PARALLEL_FILES = 2000
-# Relative weights of the FTS columns for bm25(): title > tags > summary > body.
-WEIGHTS = (10.0, 6.0, 3.0, 1.0)
+# Relative weights of the FTS columns for bm25(): title > questions > tags > summary > body.
+# ``questions`` holds how people ask (front matter), so it counts nearly as much as the title.
+WEIGHTS = (10.0, 8.0, 6.0, 3.0, 1.0)
+# The columns that make an article's head: small, and most of the weight.
+HEAD_COLUMNS = "{title questions tags summary}"
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE docs(id INTEGER PRIMARY KEY, slug TEXT, lang TEXT, category TEXT, title TEXT,
@@ -39,7 +42,8 @@ CREATE TABLE docs(id INTEGER PRIMARY KEY, slug TEXT, lang TEXT, category TEXT, t
 CREATE INDEX docs_slug ON docs(slug);
 CREATE TABLE words(word TEXT PRIMARY KEY, stem TEXT) WITHOUT ROWID;
 CREATE TABLE problems(path TEXT, reason TEXT);
-CREATE VIRTUAL TABLE fts USING fts5(title, tags, summary, body, content='',
+CREATE TABLE aliases(alias TEXT, slug TEXT, PRIMARY KEY(alias, slug)) WITHOUT ROWID;
+CREATE VIRTUAL TABLE fts USING fts5(title, questions, tags, summary, body, content='',
     tokenize="unicode61 remove_diacritics 0", prefix='2 3');
 CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, row);
 CREATE TABLE champions(term TEXT, docid INTEGER);
@@ -251,9 +255,10 @@ class Analyzed:
     """One article turned into index rows; built in worker processes for big libraries."""
 
     doc: tuple[str, str, str, str, str, str]  # slug, lang, category, title, summary, path
-    terms: tuple[str, ...]  # title, tags, summary, body
+    terms: tuple[str, ...]  # title, questions, tags, summary, body
     tokens: set[str]
     lang: str
+    aliases: tuple[str, ...] = ()
 
 
 def _analyze(path: Path, categories: list[str]) -> Analyzed | ArticleProblem:
@@ -262,11 +267,13 @@ def _analyze(path: Path, categories: list[str]) -> Analyzed | ArticleProblem:
         a = read_article(path, categories)
     except BadInputError as exc:
         return ArticleProblem(path, exc.message)
-    fields = [textproc.tokenize(text) for text in (a.title, " ".join(a.tags), a.summary, a.body)]
+    body = link_text_only(a.body)
+    texts = (a.title, "\n".join(a.questions), " ".join(a.tags), a.summary, body)
+    fields = [textproc.tokenize(text) for text in texts]
     terms = tuple(" ".join(textproc.terms_for_tokens(tokens, a.lang)) for tokens in fields)
     tokens = {t for field_tokens in fields for t in field_tokens if not t.isdigit()}
     doc = (a.slug, a.lang, a.category, a.title, a.summary, str(a.path))
-    return Analyzed(doc, terms, tokens, a.lang)
+    return Analyzed(doc, terms, tokens, a.lang, tuple(a.aliases))
 
 
 def _analyzed(dirs: list[Path]) -> Iterator[Analyzed | ArticleProblem]:
@@ -312,8 +319,10 @@ def _fill(tmp: Path, dirs: list[Path], snap: Snapshot) -> list[ArticleProblem]:
 
 def _insert(db: sqlite3.Connection, item: Analyzed, words: dict[str, str]) -> None:
     rowid = db.execute("INSERT INTO docs VALUES (NULL, ?, ?, ?, ?, ?, ?)", item.doc).lastrowid
-    db.execute("INSERT INTO fts(rowid, title, tags, summary, body) VALUES (?, ?, ?, ?, ?)",
-               (rowid, *item.terms))
+    db.execute("INSERT INTO fts(rowid, title, questions, tags, summary, body)"
+               " VALUES (?, ?, ?, ?, ?, ?)", (rowid, *item.terms))
+    db.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?)",
+                   [(alias, item.doc[0]) for alias in item.aliases])
     new = [t for t in item.tokens if t not in words]
     if new:
         words.update(zip(new, textproc.stem_words(new, item.lang), strict=True))
@@ -330,6 +339,6 @@ def _store_champions(db: sqlite3.Connection) -> None:
     for (term,) in db.execute("SELECT term FROM frequent").fetchall():
         rows = db.execute(
             f"SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, {weights}) LIMIT ?",
-            (f'{{title tags summary}}: "{term}"', CHAMPIONS)).fetchall()
+            (f'{HEAD_COLUMNS}: "{term}"', CHAMPIONS)).fetchall()
         db.executemany("INSERT INTO champions VALUES (?, ?)", [(term, r[0]) for r in rows])
     db.execute("CREATE INDEX champions_term ON champions(term)")

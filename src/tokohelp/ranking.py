@@ -244,13 +244,13 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def _plain_body(path: Path) -> str:
-    from tokohelp.articles import split_front_matter
+    from tokohelp.articles import link_text_only, split_front_matter
 
     try:
         _, body = split_front_matter(path.read_text(encoding="utf-8", errors="replace"))
     except Exception:
         return ""
-    return _MARKUP.sub("", body)
+    return _MARKUP.sub("", link_text_only(body))
 
 
 def _matches(word: str, stems: set[str], prefixes: list[str]) -> bool:

@@ -22,7 +22,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CONCEPT_PREFIX = "zz"
-ANALYZER_VERSION = "3"
+ANALYZER_VERSION = "4"
 _TOKEN = re.compile(r"[a-z0-9]+")
 _STEMMER_NAMES = {"id": "indonesian", "en": "english"}
 MAX_QUERY_TOKENS = 48

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import make_library, tomllib, write_article
-from tokohelp.articles import load_library, parse_article, split_front_matter
+from tokohelp.articles import (
+    CrossRef,
+    Source,
+    cross_references,
+    link_text_only,
+    load_library,
+    parse_article,
+    split_front_matter,
+)
 from tokohelp.config import bundled_articles_dir
 from tokohelp.errors import BadInputError
 
@@ -28,10 +36,66 @@ def test_parse_reads_front_matter_and_body():
     (GOOD.replace('"en"', '"fr"'), "lang 'fr'"),
     (GOOD.replace('title = "T"', 'title = ""'), "'title'"),
     (GOOD.replace('slug = "s"', 'slug = "s"\ntags = "x"'), "'tags' must be a list"),
+    (GOOD.replace('slug = "s"', 'slug = "s"\nquestions = "how?"'), "'questions' must be a list"),
+    (GOOD.replace('slug = "s"', 'slug = "s"\nquestions = [1, 2]'), "'questions' must be a list"),
+    (GOOD.replace('slug = "s"', 'slug = "s"\naliases = "old"'), "'aliases' must be a list"),
+    (GOOD.replace('slug = "s"', 'slug = "s"\nchannels = ["a", 3]'), "'channels' must be a list"),
+    (GOOD.replace('slug = "s"', 'slug = "s"\nreviewed = "2026-12-01"'), "'reviewed' must be a"),
+    (GOOD.replace('slug = "s"', 'slug = "s"\nupdated = 5'), "'updated' must be a"),
+    (GOOD.replace('slug = "s"', 'slug = "s"\nsources = "seed"'), "'sources' must be a list"),
+    (GOOD.replace('slug = "s"', 'slug = "s"\nsources = ["seed"]'), "'sources' must be a list"),
+    (GOOD.replace('slug = "s"', 'slug = "s"\nsources = [{ read = 2026-12-01 }]'),
+     "source 1 needs a non-empty string 'url'"),
+    (GOOD.replace('slug = "s"', 'slug = "s"\nsources = [{ url = "seed" }, '
+                  '{ url = "https://x", read = "yesterday" }]'), "source 2: 'read' must be"),
+    (GOOD.replace('slug = "s"', 'slug = "s"\nsources = [{ url = "seed", about = 1 }]'),
+     "source 1: 'about' must be"),
 ])
 def test_parse_rejects_bad_articles_with_reason(text, reason):
     with pytest.raises(BadInputError, match=reason):
         parse_article(text, Path("x.md"), ["refund"])
+
+
+PROVENANCE = GOOD.replace('slug = "s"', '''slug = "s"
+reviewed = 2026-12-01
+sources = [{ url = "https://www.tokopedia.com/bantuan/x", read = 2026-11-30, about = "3 days" },
+           { url = "seed" }]
+questions = ["dana gak masuk2", "where is my money"]
+aliases = ["old-s", "s"]
+''')
+
+
+def test_parse_reads_provenance_questions_and_aliases():
+    article = parse_article(PROVENANCE, Path("x.md"), ["refund"])
+    assert article.reviewed == "2026-12-01"
+    assert article.sources == [
+        Source("https://www.tokopedia.com/bantuan/x", "2026-11-30", "3 days"), Source("seed")]
+    assert article.questions == ["dana gak masuk2", "where is my money"]
+    assert article.aliases == ["old-s"]  # its own slug is no alias
+
+
+def test_new_keys_are_optional():
+    article = parse_article(GOOD, Path("x.md"), ["refund"])
+    assert (article.reviewed, article.sources, article.questions, article.aliases) == (
+        "", [], [], [])
+
+
+def test_cross_references_are_listed_with_spans():
+    body = ("See [cek status refund](tokohelp:refund-status) or\n"
+            "[the old page](tokohelp:tokopoints). Not [this](https://x) nor [x](tokohelp:)"
+            " nor [bad](tokohelp:two words).")
+    refs = cross_references(body)
+    assert [(r.text, r.slug) for r in refs] == [
+        ("cek status refund", "refund-status"), ("the old page", "tokopoints")]
+    first = refs[0]
+    assert body[first.start:first.end] == "[cek status refund](tokohelp:refund-status)"
+    assert link_text_only(body).startswith("See cek status refund or\nthe old page. Not [this]")
+
+
+def test_cross_references_of_an_article():
+    text = GOOD.replace("Body", "Read [this](tokohelp:other) first.")
+    article = parse_article(text, Path("x.md"), ["refund"])
+    assert article.cross_references() == [CrossRef("this", "other", 5, 27)]
 
 
 def test_split_accepts_bom_and_keeps_body():

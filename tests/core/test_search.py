@@ -192,3 +192,60 @@ def test_parallel_build_gives_the_same_index(library, monkeypatch):
     parallel = [(h.slug, h.score) for h in catalog.search("refund parcel", "en", index=index).hits]
     assert parallel == serial
     assert [p.path.name for p in index.problems] == ["broken.en.md"]
+
+
+@pytest.fixture
+def renamed(library):
+    """A topic renamed from ``old-points`` that another article links to by its old slug."""
+    write_article(library, "coins", title="Coins", extra='aliases = ["old-points"]\n',
+                  body="Coins replaced points.")
+    write_article(library, "coins", "id", title="Koin", extra='aliases = ["old-points"]\n')
+    write_article(library, "linker", title="Linker", category="shipping",
+                  body="See [the coins](tokohelp:old-points), [late](tokohelp:parcel-late) "
+                       "and [gone](tokohelp:nowhere).")
+    return library
+
+
+def test_old_slug_resolves_to_its_topic_and_says_so(renamed):
+    shown = catalog.find_article("old-points", "id")
+    assert (shown.article.slug, shown.article.lang, shown.alias) == ("coins", "id", "old-points")
+    assert shown.via_alias and not shown.fallback
+    direct = catalog.find_article("coins", "en")
+    assert direct.alias == "" and not direct.via_alias
+    assert catalog.resolve_slug("old-points") == ("coins", "old-points")
+    with pytest.raises(NotFoundError, match="old-points"):
+        catalog.find_article("old-point", "en")  # close to the alias: suggested
+
+
+def test_live_slug_wins_over_an_alias_of_the_same_name(renamed):
+    write_article(renamed, "other", title="Other", extra='aliases = ["money-back"]\n')
+    assert catalog.resolve_slug("money-back") == ("money-back", "")
+
+
+def test_cross_references_resolve_through_aliases(renamed):
+    linker = catalog.find_article("linker", "en").article
+    resolved = [(r.ref.slug, r.slug, r.dead) for r in catalog.resolve_cross_references(linker)]
+    assert resolved == [("old-points", "coins", False), ("parcel-late", "parcel-late", False),
+                        ("nowhere", "", True)]
+
+
+def test_cross_reference_markup_is_not_indexed_or_snippeted(renamed):
+    assert slugs("tokohelp") == []
+    hit = catalog.search("gone", "en").hits[0]
+    assert hit.slug == "linker" and "tokohelp:" not in hit.snippet
+
+
+def test_questions_are_a_strong_search_field(library):
+    write_article(library, "asked", title="Unrelated heading", category="shipping",
+                  extra='questions = ["where did my parcel go"]\n', body="Nothing here.")
+    write_article(library, "body-only", title="Another heading", category="shipping",
+                  body="A parcel can go where it goes, where did it go, nobody knows.")
+    assert slugs("where did my parcel go")[0] == "asked"
+
+
+def test_wrong_type_in_new_keys_skips_only_that_file(library):
+    write_article(library, "typo", title="Typo", extra='questions = "one string"\n')
+    result = catalog.search("refund", "en")
+    assert [h.slug for h in result.hits] == ["money-back"]
+    assert [(p.path.name, p.reason) for p in result.problems] == [
+        ("typo.en.md", "'questions' must be a list of strings")]

@@ -173,7 +173,7 @@ CASES = [
          config=b'lang = "caf\xe9"\n'),
     Case("config-is-directory", ["contact"], CONFIG, "cannot read config",
          files={"conf": DIR}, env={"TOKOHELP_CONFIG": "@conf"}),
-    Case("lang-wrong-type", ["search", "refund"], CONFIG, "key 'lang': expected str",
+    Case("lang-wrong-type", ["config", "check"], CONFIG, "key 'lang': expected str",
          config="lang = 5\n"),
     Case("lang-unknown-check", ["config", "check"], CONFIG, "key 'lang': must be one of",
          config='lang = "xx"\n'),

@@ -1,7 +1,10 @@
 """The command-line face of tokohelp: parse, call the core, render.
 
-Every expected failure is a ``TokohelpError``; it is turned into one line on
-stderr and its exit status here, in :class:`TokohelpGroup`, and nowhere else.
+:class:`TokohelpGroup` is the root.  Before Click parses anything it takes ``--lang``
+from wherever it stands, makes the run's :class:`~tokohelp.session.Session` (unless a
+test passed one with ``obj=``) and activates the language, so ``--help`` and Click's
+own messages follow it.  Every error becomes one line and its exit status in
+:func:`tokohelp.cli.render.fail`, called from :meth:`TokohelpGroup.invoke` only.
 """
 
 from __future__ import annotations
@@ -15,37 +18,108 @@ from typer._click.exceptions import ClickException  # typer >= 0.26 vendors Clic
 from typer.core import TyperGroup
 
 from tokohelp import __version__
-from tokohelp.cli import articles, common
-from tokohelp.errors import ExitStatus, TokohelpError
+from tokohelp.cli import articles
+from tokohelp.cli.common import session_of
+from tokohelp.cli.translate import route_typer_messages, translate_tree
+from tokohelp.i18n import N_, activate, active_lang
+from tokohelp.session import Session
+
+LANG_OPTIONS = ("--lang", "-l")
+
+
+def take_lang(args: list[str]) -> tuple[str | None, list[str]]:
+    """Remove ``--lang X`` / ``--lang=X`` / ``-l X`` from anywhere before ``--``.
+
+    The language must be known before Click builds ``--help`` or a usage error, and a
+    reader may add it after the command (``tokohelp search refund --lang id``).
+    """
+    lang, rest, i = None, [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest += args[i:]
+            break
+        if arg in LANG_OPTIONS and i + 1 < len(args):
+            lang, i = args[i + 1], i + 2
+            continue
+        if arg.startswith("--lang="):
+            lang, i = arg.partition("=")[2], i + 1
+            continue
+        rest.append(arg)
+        i += 1
+    return lang, rest
 
 
 class TokohelpGroup(TyperGroup):
-    """The root group: the one place where errors become messages and exit codes."""
+    """The root group: makes the Session, and maps every error to its exit status."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """Take ``--lang`` out, make the Session, speak its language, then let Click run.
+
+        Click runs in non-standalone mode so that its usage errors come back here and are
+        printed once, translated, in tokohelp's own format; the exit status is ours.
+        """
+        lang, rest = take_lang(list(sys.argv[1:] if args is None else args))
+        session = extra.get("obj") if isinstance(extra.get("obj"), Session) else Session()
+        session.set_options(lang, False)
+        extra["obj"] = session
+        previous = active_lang()
+        try:
+            code = self._run(session, rest, prog_name, complete_var, **extra)
+        finally:
+            activate(previous)
+            session.close()
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+    def _run(self, session: Session, args: list[str], prog_name: str | None,
+             complete_var: Any, **extra: Any) -> int:
+        """Run one command line and return its exit status."""
+        from tokohelp.cli.render import fail
+        from tokohelp.errors import TokohelpError
+
+        try:
+            activate(session.lang)
+            route_typer_messages()
+            translate_tree(self)
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except TokohelpError as exc:  # a wrong --lang or TOKOHELP_LANG
+            return fail(session, exc, loud=False)
+        except ClickException as exc:
+            return _usage_error(session, exc)
+        except typer.Abort as exc:  # end of input at a prompt, outside a command
+            return fail(session, exc, loud=False)
+        return result if isinstance(result, int) else 0
 
     def invoke(self, ctx: Any) -> Any:
+        """Run the command; expected errors print one line and exit with their status."""
+        session = session_of(ctx)
         try:
             return super().invoke(ctx)
-        except TokohelpError as exc:
-            common.env().error(exc.message, exc.hint)
-            raise typer.Exit(int(exc.status)) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt, ClickException):
-            raise  # Click prints usage errors itself (exit 2)
-        except OSError as exc:
-            if _loud():
-                raise
-            common.env().error(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
-            raise typer.Exit(int(ExitStatus.STORAGE)) from None
-        except Exception as exc:
-            if _loud() or not isinstance(exc, Exception):
-                raise
-            common.env().error(f"internal error: {type(exc).__name__}",
-                               "Run again with TOKOHELP_DEBUG=1 for details and report it.")
-            raise typer.Exit(int(ExitStatus.INTERNAL)) from None
+        except (typer.Exit, KeyboardInterrupt):
+            raise
+        except ClickException:
+            raise  # usage errors: printed by main, translated (exit 2)
+        except Exception as exc:  # typer.Abort is an Exception too
+            from tokohelp.cli.render import fail
+
+            status = fail(session, exc, loud=session.debug or "PYTEST_CURRENT_TEST" in os.environ)
+            raise typer.Exit(status) from None
 
 
-def _loud() -> bool:
-    """Unexpected errors stay loud under pytest and with --debug/TOKOHELP_DEBUG=1."""
-    return common.debug_enabled() or "PYTEST_CURRENT_TEST" in os.environ
+def _usage_error(session: Session, exc: ClickException) -> int:
+    """Print a Click error in the run's language: help for a bare group, else one line."""
+    from typer._click.exceptions import NoArgsIsHelpError
+
+    if isinstance(exc, NoArgsIsHelpError):
+        session.stderr.write(exc.format_message() + "\n")
+        return exc.exit_code
+    from tokohelp.cli.translate import usage_message
+
+    session.error(*usage_message(exc))
+    return exc.exit_code
 
 
 app = typer.Typer(
@@ -53,8 +127,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
-    help="tokohelp: find answers, reach a person and file help requests for Tokopedia "
-    "(unofficial).\n\nStart with: tokohelp search refund",
+    help=N_("tokohelp: find answers, reach a person and file help requests for Tokopedia "
+            "(unofficial).\n\nStart with: tokohelp search refund"),
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -67,37 +141,47 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
-    lang: str | None = typer.Option(None, "--lang", "-l", metavar="id|en",
-                                       help="Article language (default: config, then LANG)."),
-    debug: bool = typer.Option(False, "--debug", help="Show details of unexpected errors."),
+    ctx: typer.Context,
+    lang: str | None = typer.Option(
+        None, "--lang", "-l", metavar="id|en",
+        help=N_("Language of messages and articles, before or after the command "
+                "(default: TOKOHELP_LANG, the config, then the locale).")),
+    debug: bool = typer.Option(False, "--debug", help=N_("Show details of unexpected errors.")),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="Show the version and exit."),
+                                 help=N_("Show the version and exit.")),
 ) -> None:
     """Unofficial help-center client for Tokopedia shoppers and sellers."""
-    common.reset(lang, debug)
-    if lang is not None:
-        from tokohelp.config import resolve_lang
-
-        try:
-            resolve_lang(lang)
-        except TokohelpError as exc:
-            raise typer.BadParameter(exc.message + ". " + exc.hint, param_hint="--lang") from None
+    session = session_of(ctx)
+    session.set_options(lang, debug)
+    if session.debug:
+        _log_paths(session)
 
 
-app.command("search")(articles.search_cmd)
-app.command("show")(articles.show_cmd)
-app.command("list")(articles.list_cmd)
-app.command("categories")(articles.categories_cmd)
-app.command("index")(articles.index_cmd)
+def _log_paths(session: Session) -> None:
+    """Under --debug, say which files this run uses."""
+    from tokohelp import config
+    from tokohelp.logs import enable_debug, log
+
+    enable_debug()
+    log.debug("config file: %s", config.config_path())
+    log.debug("data dir: %s; cache dir: %s", config.data_dir(), config.cache_dir())
+    log.debug("article dirs: %s", ", ".join(map(str, session.article_dirs)))
+
+
+app.command("search", help=articles.SEARCH_HELP)(articles.search_cmd)
+app.command("show", help=articles.SHOW_HELP)(articles.show_cmd)
+app.command("list", help=articles.LIST_HELP)(articles.list_cmd)
+app.command("categories", help=articles.CATEGORIES_HELP)(articles.categories_cmd)
+app.command("index", help=articles.INDEX_HELP)(articles.index_cmd)
 
 # Nouns with sub-commands or their own module register below.
 from tokohelp.cli import config_cmd, ticket  # noqa: E402
 
 app.add_typer(ticket.app, name="ticket", help="File and track help requests.")
-app.add_typer(config_cmd.app, name="config", help="Show, create and check the config file.")
+app.add_typer(config_cmd.app, name="config", help=config_cmd.app.info.help)
 from tokohelp.cli import contact  # noqa: E402
 
-app.command("contact")(contact.contact_cmd)
+app.command("contact", help=contact.CONTACT_HELP)(contact.contact_cmd)
 
 
 def main() -> None:

@@ -1,55 +1,40 @@
-"""Rich views and JSON shapes for categories, lists, articles and search hits."""
+"""Human views of the find-answers results (their JSON is in :mod:`tokohelp.answers`).
+
+Each ``show_*(session, result)`` is registered in :data:`tokohelp.cli.render.VIEWS`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tokohelp.catalog import ArticleItem, CategoryInfo, IndexInfo, SearchResult, ShownArticle
 from tokohelp.cli.output import Env, safe
-from tokohelp.ranking import Hit
+from tokohelp.i18n import _, format_date
 from tokohelp.safe import strip_control
+
+if TYPE_CHECKING:
+    from tokohelp.answers import ArticleList, ArticlePage, CategoryList, IndexReport, SearchAnswer
+    from tokohelp.catalog import SearchResult, ShownArticle
+    from tokohelp.ranking import Hit
 
 FALLBACK_NOTE = {"id": "tidak tersedia dalam bahasa Indonesia", "en": "not available in English"}
 
 
-def hit_json(hit: Hit) -> dict[str, Any]:
-    """The JSON object of one search hit (shape pinned by tests)."""
-    return {"slug": hit.slug, "title": hit.title, "category": hit.category, "lang": hit.lang,
-            "score": hit.score, "snippet": hit.snippet, "path": str(hit.path),
-            "fallback": hit.fallback}
-
-
-def item_json(item: ArticleItem) -> dict[str, Any]:
-    """The JSON object of one ``list`` row."""
-    return {"slug": item.slug, "title": item.title, "category": item.category,
-            "lang": item.lang, "path": str(item.path), "fallback": item.fallback}
-
-
-def article_json(shown: ShownArticle) -> dict[str, Any]:
-    """The JSON object of ``show``."""
-    a = shown.article
-    return {"slug": a.slug, "title": a.title, "category": a.category, "lang": a.lang,
-            "tags": a.tags, "summary": a.summary, "updated": a.updated, "path": str(a.path),
-            "channels": a.channels, "fallback": shown.fallback,
-            "other_langs": shown.other_langs, "body": a.body}
-
-
-def show_categories(env: Env, cats: list[CategoryInfo]) -> None:
+def show_categories(env: Env, result: CategoryList) -> None:
     """A table of categories."""
     from rich.table import Table
 
     table = Table("id", "name", "topics", box=None, header_style="bold")
-    for cat in cats:
+    for cat in result.categories:
         table.add_row(safe(cat.id), safe(cat.name), str(cat.articles))
     env.out.print(table)
 
 
-def show_list(env: Env, items: list[ArticleItem], lang: str) -> None:
+def show_list(env: Env, result: ArticleList) -> None:
     """A table of articles grouped by category order."""
     from rich.table import Table
 
     table = Table("slug", "title", "category", box=None, header_style="bold")
-    for item in items:
+    for item in result.items:
         marker = f" [dim]({item.lang})[/dim]" if item.fallback else ""
         table.add_row(safe(item.slug), safe(item.title) + marker, safe(item.category))
     env.out.print(table)
@@ -62,6 +47,13 @@ def _highlighted(hit: Hit) -> Any:
     for start, end in hit.highlights:
         text.stylize("bold yellow", start, end)
     return text
+
+
+def show_search(env: Env, answer: SearchAnswer) -> None:
+    """The hits, or on no match what to try next."""
+    if answer.no_match:
+        return show_no_match(env, answer.found, answer.category_ids)
+    show_hits(env, answer.found, answer.lang)
 
 
 def show_hits(env: Env, result: SearchResult, lang: str) -> None:
@@ -101,29 +93,59 @@ def show_no_match(env: Env, result: SearchResult, category_ids: list[str]) -> No
     env.err.print("Or reach a person: tokohelp contact")
 
 
-def show_article(env: Env, shown: ShownArticle, raw: bool) -> None:
-    """Rendered Markdown (paged on a TTY when long), or the file source with ``raw``."""
-    a = shown.article
-    if raw:
-        env.stdout.write(strip_control(a.path.read_text(encoding="utf-8")).rstrip("\n") + "\n")
-        return
+def show_page(env: Env, page: ArticlePage) -> None:
+    """The article, when it was checked, the channels it names, then the unofficial note."""
+    if page.raw:
+        return show_raw(env, page.shown)
     from rich.markdown import Markdown
 
-    if shown.fallback:
-        env.err.print(f"[dim]Shown in '{a.lang}': {FALLBACK_NOTE[shown.requested_lang]}.[/dim]")
-    body = Markdown(f"# {strip_control(a.title)}\n\n{strip_control(a.body)}")
-    long_article = a.body.count("\n") + 4 > env.out.size.height
+    _show_notes(env, page.shown)
+    a = page.shown.article
+    text = f"# {strip_control(a.title)}\n\n{strip_control(page.reading_body())}"
+    if a.reviewed:
+        text += "\n\n*" + _("Checked against Tokopedia's pages on {date}.").format(
+            date=format_date(a.reviewed, a.lang)) + "*"
+    body = Markdown(text)
+    long_article = text.count("\n") + 4 > env.out.size.height
     if env.stdout_isatty and long_article:
         with env.out.pager(styles=True):
             env.out.print(body)
     else:
         env.out.print(body)
+    if page.channels:
+        from tokohelp.cli.contact_views import show_article_channels
+
+        show_article_channels(env, page.channels, a.lang)
+    env.out.print("\n[dim]" + safe(unofficial_note()) + "[/dim]")
 
 
-def show_index(env: Env, info: IndexInfo) -> None:
+def unofficial_note() -> str:
+    """The note that ends every shown article (articles no longer carry it)."""
+    return _("tokohelp is unofficial: it is not made or endorsed by Tokopedia. Steps, numbers "
+             "and addresses can change; the Tokopedia app has the final word.")
+
+
+def _show_notes(env: Env, shown: ShownArticle) -> None:
+    """On stderr: the older slug that led here, and a language fallback."""
+    a = shown.article
+    if shown.alias:
+        env.err.print("[dim]" + safe(_("'{alias}' is now '{slug}'.").format(
+            alias=shown.alias, slug=a.slug)) + "[/dim]")
+    if shown.fallback:
+        env.err.print(f"[dim]Shown in '{a.lang}': {FALLBACK_NOTE[shown.requested_lang]}.[/dim]")
+
+
+def show_raw(env: Env, shown: ShownArticle) -> None:
+    """The article file's Markdown source, control characters removed."""
+    text = shown.article.path.read_text(encoding="utf-8")
+    env.stdout.write(strip_control(text).rstrip("\n") + "\n")
+
+
+def show_index(env: Env, report: IndexReport) -> None:
     """Index facts as aligned lines."""
     import time
 
+    info = report.info
     built = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.built))
     if info.rebuilt:
         built += " (just now)"

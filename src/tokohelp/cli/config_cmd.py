@@ -1,31 +1,25 @@
 """``tokohelp config path|show|init|check``: where the config is, what it says, does it work.
 
-The config file only *names* the environment variables or keyring entries
-that hold secrets, but ``show`` and ``check`` mask anything that looks like a
-secret anyway, in case one was pasted into the file.
+The config file only *names* the environment variables or keyring entries that hold
+secrets, but ``show`` and ``check`` mask anything that looks like a secret anyway, in
+case one was pasted into the file.  The jobs are in :mod:`tokohelp.configure`.
 """
 
 from __future__ import annotations
 
-import os
-import re
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
-from tokohelp.cli.common import JsonOpt, env
-from tokohelp.cli.output import Env, emit_json, safe
-from tokohelp.errors import BackendError, ConfigError
-from tokohelp.safe import escape_c1
+from tokohelp.cli.common import JsonOpt, session_of
+from tokohelp.cli.output import Env, safe
+from tokohelp.i18n import N_, _
+
+if TYPE_CHECKING:
+    from tokohelp.configure import ConfigChecked, ConfigPath, ConfigShown, ConfigWritten
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-                  help="Show, create and check the config file.")
-
-MASK = "****"
-SECRET_WORDS = ("password", "passwd", "token", "secret", "api_key", "apikey", "authorization",
-                "cookie")
-URL_PASSWORD = re.compile(r"(://[^/:@\s]+):[^/@\s]+@")
+                  help=N_("Show, create and check the config file."))
 
 EXAMPLE = """\
 # tokohelp config file (TOML).  Every key: docs/config.md; backends: docs/backends.md.
@@ -78,165 +72,87 @@ EXAMPLE = """\
 """
 
 
-@app.command("path")
-def path_cmd() -> None:
-    """Print where the config file is (or would be); TOKOHELP_CONFIG moves it.
+@app.command("path", help=N_("Print where the config file is (or would be); TOKOHELP_CONFIG "
+                             "moves it.\n\nExample: tokohelp config path"))
+def path_cmd(ctx: typer.Context) -> None:
+    """``tokohelp config path``."""
+    from tokohelp import configure
+    from tokohelp.cli.render import render
 
-    Example: tokohelp config path
-    """
-    from tokohelp.config import config_path
-
-    env().stdout.write(f"{config_path()}\n")
-
-
-@app.command("show")
-def show_cmd(json_out: JsonOpt = False) -> None:
-    """Print the config file's settings, with anything secret-looking masked.
-
-    Example: tokohelp config show
-    """
-    from tokohelp.config import load_config
-
-    cfg = load_config()
-    data = mask_secrets(cfg.data)
-    if json_out:
-        return emit_json(env(), {"path": str(cfg.path), "exists": cfg.exists, "config": data})
-    env().err.print(f"[dim]# {safe(str(cfg.path))}"
-                    + ("" if cfg.exists else " (no file: built-in defaults)") + "[/dim]",
-                    soft_wrap=True)
-    env().stdout.write(to_toml(data))
-    return None
+    session = session_of(ctx)
+    render(session, configure.path(session))
 
 
-@app.command("init")
+@app.command("show", help=N_("Print the config file's settings, with anything secret-looking "
+                             "masked.\n\nExample: tokohelp config show"))
+def show_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
+    """``tokohelp config show``."""
+    from tokohelp import configure
+    from tokohelp.cli.render import render
+
+    session = session_of(ctx)
+    render(session, configure.show(session), json_out)
+
+
+@app.command("init", help=N_("Write an example config file (mode 0600) with commented rt, "
+                             "http and email backends.\n\nExample: tokohelp config init "
+                             "&& $EDITOR \"$(tokohelp config path)\""))
 def init_cmd(
-    force: bool = typer.Option(False, "--force", help="Replace an existing config file."),
+    ctx: typer.Context,
+    force: bool = typer.Option(False, "--force", help=N_("Replace an existing config file.")),
 ) -> None:
-    """Write an example config file (mode 0600) with commented rt, http and email backends.
+    """``tokohelp config init [--force]``."""
+    from tokohelp import configure
+    from tokohelp.cli.render import render
 
-    Example: tokohelp config init && $EDITOR "$(tokohelp config path)"
-    """
-    from tokohelp.config import config_path
-
-    path = config_path()
-    if path.exists() and not force:
-        raise ConfigError(f"{path}: config file already exists",
-                          "Use 'tokohelp config init --force' to replace it.")
-    write_private(path, EXAMPLE)
-    env().err.print(f"Wrote {safe(str(path))}. Uncomment a backend, then run: "
-                    "tokohelp config check", soft_wrap=True)
+    session = session_of(ctx)
+    render(session, configure.init(session, EXAMPLE, force))
 
 
-@app.command("check")
-def check_cmd(json_out: JsonOpt = False) -> None:
-    """Check every setting, load every configured backend and connect to it; report what works.
+@app.command("check", help=N_("Check every setting, load every configured backend and connect "
+                              "to it; report what works.\n\nExits non-zero when a setting is "
+                              "wrong or any backend fails.  Example: tokohelp config check"))
+def check_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
+    """``tokohelp config check``."""
+    from tokohelp import configure
+    from tokohelp.cli.render import render
 
-    Exits non-zero when a setting is wrong or any backend fails.  Example: tokohelp config check
-    """
-    from tokohelp.config import load_config
-    from tokohelp.tickets import service
-
-    cfg = load_config()
-    service.check_settings(cfg)
-    results = service.check_backends(cfg)
-    if json_out:
-        emit_json(env(), {"path": str(cfg.path), "backends": [_check_json(r) for r in results]})
-    else:
-        show_checks(env(), cfg.path, results)
-    failed = [r for r in results if not r.ok]
-    if failed:
-        kind = ConfigError if any(isinstance(r.error, ConfigError) for r in failed) \
-            else BackendError
-        raise kind(f"{len(failed)} of {len(results)} backends failed the check: "
-                   + ", ".join(r.name for r in failed), "Fix them in " + str(cfg.path) + ".")
+    session = session_of(ctx)
+    render(session, configure.check(session), json_out)
 
 
-def _check_json(result: Any) -> dict[str, Any]:
-    return {"name": result.name, "type": result.kind, "default": result.default,
-            "ok": result.ok, "detail": mask_text(result.detail)}
+# --- views (registered in tokohelp.cli.render.VIEWS) ---------------------------
+
+def show_path(env: Env, result: ConfigPath) -> None:
+    """The path alone on stdout, for ``$EDITOR "$(tokohelp config path)"``."""
+    env.stdout.write(f"{result.path}\n")
 
 
-def show_checks(env: Env, path: Path, results: list[Any]) -> None:
+def show_config(env: Env, result: ConfigShown) -> None:
+    """A comment naming the file on stderr, the masked TOML on stdout."""
+    note = "" if result.exists else _(" (no file: built-in defaults)")
+    env.err.print(f"[dim]# {safe(str(result.path))}{safe(note)}[/dim]", soft_wrap=True)
+    env.stdout.write(result.toml())
+
+
+def show_written(env: Env, result: ConfigWritten) -> None:
+    """Say where the example went and what to do next."""
+    env.err.print(safe(_("Wrote {path}. Uncomment a backend, then run: tokohelp config check")
+                       .format(path=result.path)), soft_wrap=True)
+
+
+def show_checks(env: Env, result: ConfigChecked) -> None:
     """One line per backend: ok or error, and what it said."""
-    if not results:
-        env.out.print(f"No backends configured in {safe(str(path))}.", soft_wrap=True)
-        env.out.print("Tickets stay queued until you add one: tokohelp config init "
-                      "(see docs/backends.md).")
+    from tokohelp.configure import mask_text
+
+    if not result.checks:
+        env.out.print(safe(_("No backends configured in {path}.").format(path=result.path)),
+                      soft_wrap=True)
+        env.out.print(safe(_("Tickets stay queued until you add one: tokohelp config init "
+                             "(see docs/backends.md).")))
         return
-    for r in results:
-        mark = "[green]ok[/green]" if r.ok else "[red]error[/red]"
-        default = " [dim](default)[/dim]" if r.default else ""
+    for r in result.checks:
+        mark = "[green]ok[/green]" if r.ok else "[red]" + safe(_("error")) + "[/red]"
+        default = " [dim]" + safe(_("(default)")) + "[/dim]" if r.default else ""
         env.out.print(f"{mark}  {safe(r.name)} [dim]{safe(r.kind)}[/dim]{default}: "
                       f"{safe(mask_text(r.detail))}", soft_wrap=True)
-
-
-def is_secret_key(key: str) -> bool:
-    """Keys that may hold a secret; ``*_env``/``*_keyring`` only name where one lives."""
-    low = key.lower().replace("-", "_")  # header names: X-Api-Key
-    if low.endswith(("_env", "_keyring")):
-        return False
-    return any(word in low for word in SECRET_WORDS)
-
-
-def mask_secrets(value: Any, key: str = "") -> Any:
-    """A copy of the config data with secret-looking values replaced by ****."""
-    if isinstance(value, dict):
-        return {k: mask_secrets(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_secrets(v, key) for v in value]
-    if key and is_secret_key(key):
-        return MASK
-    return mask_text(value) if isinstance(value, str) else value
-
-
-def mask_text(text: str) -> str:
-    """Hide a password written into a URL (``https://user:pw@host``)."""
-    return URL_PASSWORD.sub(rf"\1:{MASK}@", text)
-
-
-def to_toml(data: dict[str, Any], prefix: str = "") -> str:
-    """Render parsed config data back as TOML: scalars first, then sub-tables."""
-    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items()
-             if not isinstance(v, dict)]
-    text = "\n".join(lines) + ("\n" if lines else "")
-    for k, v in data.items():
-        if isinstance(v, dict):
-            name = f"{prefix}.{_toml_key(k)}" if prefix else _toml_key(k)
-            text += f"\n[{name}]\n" + to_toml(v, name)
-    return text
-
-
-def _toml_key(key: str) -> str:
-    import json
-
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else escape_c1(json.dumps(key))
-
-
-def _toml_value(value: Any) -> str:
-    import json
-
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, str):
-        return escape_c1(json.dumps(value, ensure_ascii=False))
-    return json.dumps(str(value))
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write atomically with mode 0600 in a 0700 directory (replacing any old file)."""
-    from tokohelp.tickets.store import private_dir, storage_errors
-
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with storage_errors(path):
-        private_dir(path.parent)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)

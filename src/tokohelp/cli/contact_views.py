@@ -1,59 +1,23 @@
-"""Rich views and JSON shapes for ``tokohelp contact`` and the channels after ``show``.
+"""Human views of ``tokohelp contact`` results and of the channels after ``show``.
 
-Channel text can come from the user's config file, so every piece of it goes
-through ``safe()`` before Rich sees it; JSON is plain ``json.dumps`` output,
-where control characters are escaped anyway.
+Their JSON is in :mod:`tokohelp.reach`.  Channel text can come from the user's config
+file, so every piece of it goes through ``safe()`` before Rich sees it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tokohelp.cli.output import Env, safe
-from tokohelp.config import LANGS
-from tokohelp.contacts import PLATFORMS, Advice, Card, Channel, Opened, Recommendation, pick
+from tokohelp.contacts import Advice, Channel, pick
 from tokohelp.safe import strip_control
+
+if TYPE_CHECKING:
+    from tokohelp.reach import ChannelAdvice, ChannelCard, ChannelTable, LinkOpened
 
 PLATFORM_NAMES = {"desktop": "Desktop", "mobile": "Mobile web", "android": "Android app",
                   "ios": "iOS app"}
 NOT_STATED = "-"
-
-
-def _opt(value: dict[str, str], lang: str) -> str | None:
-    return pick(value, lang) or None
-
-
-def channel_json(channel: Channel, lang: str) -> dict[str, Any]:
-    """The JSON object of one channel (shape pinned by tests)."""
-    return {
-        "id": channel.id, "name": pick(channel.name, lang),
-        "names": {code: pick(channel.name, code) for code in LANGS},
-        "kind": channel.kind, "address": channel.address, "also": channel.also,
-        "url": channel.url, "hours": _opt(channel.hours, lang), "who": _opt(channel.who, lang),
-        "tiers": channel.tiers(), "response": _opt(channel.response, lang),
-        "notes": pick(channel.notes, lang, []), "source": channel.source,
-        "seed_ref": channel.seed_ref, "added": channel.added, "overridden": channel.overridden,
-    }
-
-
-def card_json(card: Card, lang: str) -> dict[str, Any]:
-    """The JSON object of ``contact --channel ID``: the channel plus its steps."""
-    steps = [{"platforms": s.platforms or list(PLATFORMS), "steps": pick(s.steps, lang, [])}
-             for s in card.steps]
-    return {**channel_json(card.channel, lang), "platform": card.platform, "steps": steps}
-
-
-def recommendation_json(rec: Recommendation, advice: Advice, lang: str) -> dict[str, Any]:
-    """One entry of ``contact --for TOPIC --json``."""
-    return {"rank": rec.rank, "id": rec.channel.id, "name": pick(rec.channel.name, lang),
-            "kind": rec.channel.kind, "address": rec.channel.address, "action": rec.action,
-            "reason": rec.reason, "category": advice.category, "matched": advice.matched}
-
-
-def opened_json(channel: Channel, opened: Opened) -> dict[str, Any]:
-    """The JSON object of ``--open``."""
-    return {"id": channel.id, "link": opened.link, "opened": opened.opened,
-            "problem": opened.problem or None}
 
 
 def _reach(channel: Channel) -> str:
@@ -67,13 +31,16 @@ def _who(channel: Channel, lang: str) -> str:
     return safe(who) or NOT_STATED
 
 
-def show_table(env: Env, channels: list[Channel], lang: str) -> None:
-    """All channels at a glance: name, how to reach it, hours, who may use it."""
+def show_table(env: Env, result: ChannelTable) -> None:
+    """All channels at a glance: number, name, how to reach it, hours, who may use it."""
     from rich.table import Table
 
-    table = Table("channel", "how to reach it", "hours", "who", box=None, header_style="bold")
-    for ch in channels:
-        table.add_row(f"{safe(pick(ch.name, lang))}\n[dim]{safe(ch.id)}[/dim]", _reach(ch),
+    lang = result.lang
+    table = Table("#", "channel", "how to reach it", "hours", "who", box=None,
+                  header_style="bold")
+    for ch in result.channels:
+        table.add_row(str(result.numbers.get(ch.id, "")),
+                      f"{safe(pick(ch.name, lang))}\n[dim]{safe(ch.id)}[/dim]", _reach(ch),
                       safe(pick(ch.hours, lang)) or NOT_STATED, _who(ch, lang))
     env.out.print(table)
     env.out.print("[dim]One channel in full: tokohelp contact --channel ID · "
@@ -98,8 +65,9 @@ def _provenance(channel: Channel) -> str:
     return "; ".join(parts)
 
 
-def show_card(env: Env, card: Card, lang: str) -> None:
+def show_card(env: Env, result: ChannelCard) -> None:
     """One channel in full: facts, steps for the platform(s), notes, provenance."""
+    card, lang = result.card, result.lang
     ch = card.channel
     env.out.print(f"[bold]{safe(pick(ch.name, lang))}[/bold] [dim]({safe(ch.id)}, {ch.kind})[/dim]")
     for label, value in _facts(ch, lang):
@@ -119,9 +87,12 @@ def show_card(env: Env, card: Card, lang: str) -> None:
     env.out.print(f"[dim]Open it: tokohelp contact --channel {safe(ch.id)} --open[/dim]")
 
 
-def show_advice(env: Env, advice: Advice, lang: str) -> None:
+def show_advice(env: Env, result: ChannelAdvice) -> None:
     """Channels for a problem, best first, each with its reason."""
+    advice, lang = result.advice, result.lang
     _show_understood(env, advice)
+    if not advice.picks:
+        env.error("no channel fits", "Run 'tokohelp contact' to see them all.")
     for rec in advice.picks:
         ch = rec.channel
         env.out.print(f"[bold]{rec.rank}. {safe(pick(ch.name, lang))}[/bold] "
@@ -148,8 +119,9 @@ def _show_understood(env: Env, advice: Advice) -> None:
                       f"(closest article: {safe(advice.matched)}).[/dim]")
 
 
-def show_opened(env: Env, channel: Channel, opened: Opened) -> None:
+def show_opened(env: Env, result: LinkOpened) -> None:
     """Say what was opened; with no opener, print the link itself on stdout."""
+    opened = result.opened
     if opened.opened:
         env.err.print(f"Opened {safe(opened.link)}")
         return

@@ -1,0 +1,262 @@
+"""One run of tokohelp: what it resolved once and what it opened once.
+
+A :class:`Session` is made per invocation (the CLI makes it before parsing; tests make
+their own and pass it with ``obj=``).  It owns the settings read from the config file,
+the language, the streams and TTY facts, and the index, ticket store, channel data and
+backends, each opened lazily on first use and then reused.  Nothing here is a module
+global, so two sessions never share state, and a test can give one its own streams,
+config or terminal facts instead of patching classes (httpie's ``Environment``).
+
+Core use cases take the session and read what they need from it; they never print.
+The stream helpers at the end (``error``, ``warn``, ``info``) are for the CLI face.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from tokohelp.articles import Category
+    from tokohelp.config import Config
+    from tokohelp.contacts import Channel
+    from tokohelp.index import Index
+    from tokohelp.tickets.backends.base import Backend
+    from tokohelp.tickets.store import Store
+
+
+class Session:
+    """Everything one run resolved or opened; every attribute can be given up front."""
+
+    def __init__(self, *, lang: str | None = None, debug: bool = False,
+                 stdin: TextIO | None = None, stdout: TextIO | None = None,
+                 stderr: TextIO | None = None, config: Config | None = None,
+                 stdin_isatty: bool | None = None, stdout_isatty: bool | None = None) -> None:
+        self.lang_option = lang
+        self.debug_option = debug
+        self._streams = (stdin, stdout, stderr)
+        self._tty = (stdin_isatty, stdout_isatty)
+        self.opened: Counter[str] = Counter()  # what this run read or opened, for tests
+        self._backends: dict[str | None, Backend | None] = {}
+        if config is not None:
+            self.config = config
+
+    def set_options(self, lang: str | None, debug: bool) -> None:
+        """Apply the global options (``--lang``, ``--debug``) before anything is resolved."""
+        self.lang_option = lang if lang is not None else self.lang_option
+        self.debug_option = debug or self.debug_option
+
+    # -- streams and terminal facts -------------------------------------------------
+    # Streams default to the ones current at first use, so CliRunner's swap is seen.
+
+    @cached_property
+    def stdin(self) -> TextIO:
+        """Where answers to prompts come from."""
+        return self._streams[0] or sys.stdin
+
+    @cached_property
+    def stdout(self) -> TextIO:
+        """Where results go."""
+        return self._streams[1] or sys.stdout
+
+    @cached_property
+    def stderr(self) -> TextIO:
+        """Where errors, warnings, hints and progress go."""
+        return self._streams[2] or sys.stderr
+
+    @property
+    def stdin_isatty(self) -> bool:
+        """True when a person can answer prompts (never under CI)."""
+        if self._tty[0] is not None:
+            return self._tty[0]
+        return _isatty(self.stdin) and not os.environ.get("CI")
+
+    @property
+    def stdout_isatty(self) -> bool:
+        """True when a person reads stdout (then views may use colour and a pager)."""
+        return self._tty[1] if self._tty[1] is not None else _isatty(self.stdout)
+
+    @property
+    def debug(self) -> bool:
+        """``--debug`` or ``TOKOHELP_DEBUG=1``: unexpected errors show their details."""
+        return self.debug_option or os.environ.get("TOKOHELP_DEBUG") == "1"
+
+    # -- settings, read once --------------------------------------------------------
+
+    @property
+    def config(self) -> Config:
+        """The config file, read once per run (missing file: empty config).
+
+        A broken file raises its ConfigError here, every time it is asked for, but is
+        read only once: the commands that need no config still run.
+        """
+        if "config" not in self.__dict__:
+            self.__dict__["config"] = self._read_config()
+        loaded = self.__dict__["config"]
+        if isinstance(loaded, Exception):
+            raise loaded
+        return loaded
+
+    @config.setter
+    def config(self, value: Config) -> None:
+        self.__dict__["config"] = value
+
+    def _read_config(self) -> Config | Exception:
+        from tokohelp.config import load_config
+        from tokohelp.errors import ConfigError
+
+        self.opened["config"] += 1
+        try:
+            return load_config()
+        except ConfigError as exc:
+            return exc
+
+    @cached_property
+    def lang(self) -> str:
+        """The interface language: --lang, TOKOHELP_LANG, config ``lang``, then the locale.
+
+        A config file that cannot be read (or names a wrong ``lang``) does not decide the
+        language: it is warned about and reading goes on; a command that needs the
+        config reports it as an error.
+        """
+        from tokohelp.config import Config, config_path, resolve_lang
+        from tokohelp.errors import ConfigError
+
+        try:
+            return resolve_lang(self.lang_option, self.config)
+        except ConfigError as exc:
+            self.warn(exc.message)
+            return resolve_lang(self.lang_option, Config(path=config_path()))
+
+    @cached_property
+    def article_lang(self) -> str:
+        """The article language: the config's ``article_lang`` if set, else :attr:`lang`."""
+        from tokohelp.config import check_article_lang
+
+        return check_article_lang(self.config) or self.lang
+
+    @cached_property
+    def article_dirs(self) -> list[Path]:
+        """The article library (``TOKOHELP_ARTICLES`` or the bundled articles)."""
+        from tokohelp.config import article_dirs
+
+        return article_dirs()
+
+    # -- resources, opened lazily once ----------------------------------------------
+
+    @cached_property
+    def index(self) -> Index:
+        """The search index over :attr:`article_dirs`, rebuilt first when articles changed."""
+        return self.open_index()
+
+    def open_index(self, rebuild: bool = False) -> Index:
+        """Open (or rebuild) the index and keep it as this run's :attr:`index`."""
+        from tokohelp.config import cache_dir
+        from tokohelp.index import open_index
+
+        self.opened["index"] += 1
+        index = open_index(self.article_dirs, cache_dir(), rebuild=rebuild)
+        self.__dict__["index"] = index
+        return index
+
+    @cached_property
+    def categories(self) -> list[Category]:
+        """The categories of the library, in display order."""
+        from tokohelp.articles import load_categories
+
+        self.opened["categories"] += 1
+        return load_categories(self.article_dirs)
+
+    @cached_property
+    def channels(self) -> list[Channel]:
+        """Contact channels: the bundled data with the config's overrides."""
+        from tokohelp.contacts import load_channels
+
+        self.opened["channels"] += 1
+        return load_channels(self.config)
+
+    @cached_property
+    def store(self) -> Store:
+        """The local ticket store."""
+        from tokohelp.tickets.store import open_store
+
+        self.opened["store"] += 1
+        return open_store()
+
+    def backend(self, name: str | None = None) -> Backend | None:
+        """The named backend (None: the default), loaded once; None when none is set up."""
+        if name not in self._backends:
+            from tokohelp.tickets.backends import load_backend
+
+            self.opened["backend"] += 1
+            self._backends[name] = load_backend(self.config, name)
+        return self._backends[name]
+
+    def close(self) -> None:
+        """Close what this run opened (the CLI calls it at the end of every run)."""
+        for name in ("index", "store"):
+            resource = self.__dict__.pop(name, None)
+            if resource is not None:
+                _close(resource)
+
+    # -- the face's stream helpers --------------------------------------------------
+
+    @cached_property
+    def out(self) -> Console:
+        """Rich console on stdout (Rich is imported only by views that need it)."""
+        return _console(self.stdout)
+
+    @cached_property
+    def err(self) -> Console:
+        """Rich console on stderr."""
+        return _console(self.stderr)
+
+    def error(self, message: str, hint: str = "") -> None:
+        """One line saying what is wrong, then one saying what to do."""
+        from tokohelp.i18n import _
+
+        self._line(_("tokohelp: error: {message}").format(message=message), hint)
+
+    def warn(self, message: str) -> None:
+        """A warning line on stderr."""
+        from tokohelp.i18n import _
+
+        self._line(_("tokohelp: warning: {message}").format(message=message))
+
+    def info(self, markup: str) -> None:
+        """A Rich-markup line on stderr (progress, hints); the caller escapes untrusted parts."""
+        self.err.print(markup)
+
+    def _line(self, text: str, hint: str = "") -> None:
+        from tokohelp.logs import redact
+        from tokohelp.safe import strip_control
+
+        text = strip_control(text) + (f"\n{strip_control(hint)}" if hint else "")
+        self.stderr.write(redact(text) + "\n")
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _console(stream: TextIO) -> Console:
+    from rich.console import Console
+
+    return Console(file=stream, highlight=False, emoji=False)
+
+
+def _close(resource: Any) -> None:
+    """Close an index or a store; closing must never hide the run's own outcome."""
+    db = getattr(resource, "db", None)
+    if db is not None:
+        db.close()

@@ -1,0 +1,131 @@
+"""The per-run Session, the one renderer and the one exit-status mapping."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from tests.cli.counting import count_opens
+from tests.helpers import make_library
+from tokohelp.cli import app, take_lang
+from tokohelp.cli.render import exit_status, fail
+from tokohelp.errors import ConfigError, ExitStatus, NotFoundError
+from tokohelp.session import Session
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def library(tmp_path, monkeypatch):
+    root = make_library(tmp_path / "lib")
+    monkeypatch.setenv("TOKOHELP_ARTICLES", str(root))
+    return root
+
+
+def write_config(home, text: str) -> None:
+    path = home / "config" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(("args", "lang", "rest"), [
+    (["--lang", "id", "search", "x"], "id", ["search", "x"]),
+    (["search", "x", "--lang", "id"], "id", ["search", "x"]),
+    (["search", "--lang=en", "x"], "en", ["search", "x"]),
+    (["-l", "id", "show", "a"], "id", ["show", "a"]),
+    (["search", "--", "--lang", "id"], None, ["search", "--", "--lang", "id"]),
+    (["search", "--lang"], None, ["search", "--lang"]),
+])
+def test_take_lang_finds_the_option_anywhere_before_double_dash(args, lang, rest):
+    assert take_lang(args) == (lang, rest)
+
+
+def test_lang_after_the_command_picks_the_article_language(library):
+    result = runner.invoke(app, ["show", "money-back", "--json", "--lang", "id"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["lang"] == "id"
+
+
+def test_a_given_session_is_the_one_used(library):
+    out = io.StringIO()
+    session = Session(stdout=out, lang="en")
+    result = runner.invoke(app, ["categories", "--json"], obj=session)
+    assert result.exit_code == 0 and result.stdout == ""
+    assert [c["id"] for c in json.loads(out.getvalue())] == ["refund", "shipping"]
+    assert session.opened["index"] == 1
+
+
+def test_session_reads_the_config_once_and_keeps_a_broken_one_as_its_error(isolated_home):
+    write_config(isolated_home, "lang = [\n")
+    session = Session(stderr=io.StringIO())
+    for _ in range(3):
+        with pytest.raises(ConfigError, match="invalid TOML"):
+            _ = session.config
+    assert session.opened["config"] == 1
+    assert session.lang == "en" and "invalid TOML" in session.stderr.getvalue()
+
+
+@pytest.mark.parametrize(("env", "lang"), [
+    ({"LC_ALL": "id_ID.UTF-8"}, "id"), ({"LC_MESSAGES": "id_ID"}, "id"),
+    ({"LANG": "id_ID.UTF-8"}, "id"), ({"LANG": "en_US.UTF-8"}, "en"),
+    ({"LC_ALL": "C", "LANG": "id_ID.UTF-8"}, "en"), ({"LANG": "in_ID"}, "id"),
+])
+def test_locale_decides_when_nothing_else_does(monkeypatch, env, lang):
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert Session().lang == lang
+
+
+def test_article_language_can_differ_from_the_interface(isolated_home, monkeypatch):
+    write_config(isolated_home, 'lang = "id"\narticle_lang = "en"\n')
+    session = Session()
+    assert (session.lang, session.article_lang) == ("id", "en")
+    assert Session(lang="en").article_lang == "en"
+
+
+def test_no_match_exits_1_only_in_the_human_view():
+    class Empty:
+        no_match = True
+
+    assert exit_status(Empty(), json_out=False) is ExitStatus.NO_MATCH
+    assert exit_status(Empty(), json_out=True) is ExitStatus.OK
+    assert exit_status(object(), json_out=False) is ExitStatus.OK
+
+
+def test_fail_maps_errors_and_abort_to_their_own_statuses():
+    session = Session(stderr=io.StringIO())
+    assert fail(session, NotFoundError("no article 'x'", "Try list."), loud=False) == 3
+    assert fail(session, typer.Abort(), loud=False) == ExitStatus.ABORTED != ExitStatus.NO_MATCH
+    assert fail(session, RuntimeError("boom"), loud=False) == ExitStatus.INTERNAL
+    lines = session.stderr.getvalue().splitlines()
+    assert lines[0] == "tokohelp: error: no article 'x'" and lines[1] == "Try list."
+    assert "internal error: RuntimeError" in lines[-2] and "boom" not in session.stderr.getvalue()
+    with pytest.raises(RuntimeError):
+        fail(session, RuntimeError("boom"), loud=True)
+
+
+@pytest.mark.parametrize("args", [
+    ["show", "money-back"],
+    ["search", "refund"],
+    ["search", "qqqqzzzz"],
+    ["search", "refund", "--json"],
+    ["list"],
+    ["categories"],
+    ["contact", "--for", "refund", "money"],
+    ["contact", "--for", "qqqqzzzz"],
+    ["contact", "--channel", "email", "--open", "--for", "refund"],
+])
+def test_one_run_reads_the_config_once_and_opens_the_index_at_most_once(library, monkeypatch, args,
+                                                                isolated_home):
+    write_config(isolated_home, 'lang = "en"\n')
+    assert runner.invoke(app, ["index"]).exit_code == 0  # warm the index first
+    counts = count_opens(monkeypatch)
+    result = runner.invoke(app, args)
+    assert result.exit_code in (0, 1), result.output
+    assert counts["config"] == 1 and counts["index"] <= 1 and counts["store"] == 0, counts
