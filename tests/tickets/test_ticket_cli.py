@@ -137,7 +137,7 @@ def test_new_without_backend_is_stored_queued_and_explains_what_next(isolated_ho
     assert {"id", "status", "backend", "remote_id", "attachments"} <= set(ticket)
     assert (ticket["id"], ticket["status"], ticket["backend"], ticket["remote_id"],
             ticket["order_id"]) == (1, "queued", None, None, "INV/1")
-    for text in (str(isolated_home / "data" / "tickets.db"), "docs/backends.md",
+    for text in (str(isolated_home / "data" / "tickets.db"), "tokohelp docs backends",
                  "tokohelp config init", "tokohelp contact --channel help-center",
                  "--channel email", "tokohelp ticket send 1"):
         assert text in " ".join(result.stderr.split()), text

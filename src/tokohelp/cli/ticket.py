@@ -1,288 +1,238 @@
-"""``tokohelp ticket new|edit|send|delete|list|show``: parse, call the ticket core, render.
+"""``tokohelp ticket new|edit|send|delete|list|show``: parse, call, render.
 
-Intake rules, drafts and recovery live in ``tokohelp.tickets`` (intake, filing,
-drafts, recovery); this module turns options into requests, hands the core a
-terminal asker, and renders with ``ticket_views``.  The core is imported inside
-the commands so the rest of the CLI starts without SQLite or the network stack.
+Each command turns its options into a request, calls a use case in
+``tokohelp.tickets.usecases`` with the run's Session (and, where the user may be
+asked, a terminal asker), and hands the result to ``render``.  SIGTERM and SIGHUP
+are caught while a ticket is written or sent so what exists is kept.  The core is
+imported inside the commands so the rest of the CLI starts without SQLite or the
+network stack.
 """
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import typer
 
-from tokohelp.cli import ticket_views as views
-from tokohelp.cli.common import JsonOpt, current_lang, env
-from tokohelp.cli.output import Env, emit_json
-from tokohelp.errors import AbortedError, BackendError, UsageError
-from tokohelp.i18n import _, ngettext
+from tokohelp.cli.common import JsonOpt, session_of
+from tokohelp.i18n import N_, _
 
 if TYPE_CHECKING:
+    from tokohelp.cli.ticket_asker import TerminalAsker
+    from tokohelp.session import Session
     from tokohelp.tickets.filing import Retrying
-    from tokohelp.tickets.service import Created
-    from tokohelp.tickets.store import Store
+    from tokohelp.tickets.model import Ticket
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-                  help=_("File and track help requests."))
+                  help=N_("File and track help requests."))
 
-IdArg = typer.Argument(..., metavar="ID", help=_("Ticket id from 'tokohelp ticket list'."))
+ID_HELP = N_("Ticket id from 'tokohelp ticket list'.")
+
+NEW_HELP = N_(
+    "File a help request, with attachments, to the configured backend.\n\n"
+    "On a terminal it asks for what is missing, first shows the articles that may already "
+    "answer it, then opens $VISUAL/$EDITOR for the message; the message can also come from "
+    "--message, --body-file or stdin.  Without a backend the ticket is kept queued until "
+    "one is configured.  Interrupted, it keeps what you wrote and says how to resume.\n\n"
+    "Example: tokohelp ticket new -s \"Refund not received\" -c refund --attach shot.png")
+EDIT_HELP = N_(
+    "Change a draft: with options, or in your editor when none is given.\n\n"
+    "Examples: tokohelp ticket edit 3 ; tokohelp ticket edit 3 --attach shot.png --detach 1")
+DELETE_HELP = N_(
+    "Delete a draft, a failed ticket or a queued one never tried; sent tickets stay.\n\n"
+    "Example: tokohelp ticket delete 3")
+LIST_HELP = N_("List your stored tickets, oldest first.\n\n"
+               "Example: tokohelp ticket list --status queued")
+SHOW_HELP = N_("Show a ticket: the local record plus, once sent, the backend's status and "
+               "replies.\n\nExample: tokohelp ticket show 3")
+SEND_HELP = N_(
+    "Send drafts, or retry queued tickets (a progress bar shows when there are several).\n\n"
+    "A draft is checked as 'ticket new' would check it first.  A ticket is never sent twice, "
+    "even from two terminals at once.\n\n"
+    "Examples: tokohelp ticket send 3 ; tokohelp ticket send --all")
 
 
-@app.command("new")
+@app.command("new", help=NEW_HELP)
 def new_cmd(
-    subject: str | None = typer.Option(None, "--subject", "-s", help=_("One-line summary.")),
-    category: str | None = typer.Option(None, "--category", "-c",
-                                        help=_("Category id or name (see 'tokohelp categories').")),
-    message: str | None = typer.Option(None, "--message", "-m", help=_("The message text.")),
+    ctx: typer.Context,
+    subject: str | None = typer.Option(None, "--subject", "-s", help=N_("One-line summary.")),
+    category: str | None = typer.Option(
+        None, "--category", "-c",
+        help=N_("Category: its id, name or number in 'tokohelp categories'.")),
+    message: str | None = typer.Option(None, "--message", "-m", help=N_("The message text.")),
     body_file: Path | None = typer.Option(None, "--body-file", "-F", readable=False,
-                                          help=_("Read the message from this UTF-8 file.")),
+                                          help=N_("Read the message from this UTF-8 file.")),
     attach: list[Path] | None = typer.Option(None, "--attach", "-a", readable=False,
-                                             help=_("Attach a file (repeatable).")),
-    order_id: str | None = typer.Option(None, "--order-id", help=_("The order concerned.")),
-    email: str | None = typer.Option(None, "--email", help=_("Where replies should go.")),
+                                             help=N_("Attach a file (repeatable).")),
+    order_id: str | None = typer.Option(None, "--order-id", help=N_("The order concerned.")),
+    email: str | None = typer.Option(
+        None, "--email", help=N_("Where replies should go (default: [profile] email).")),
     backend: str | None = typer.Option(None, "--backend", "-b",
-                                       help=_("Backend name from the config file.")),
+                                       help=N_("Backend name from the config file.")),
     recover: Path | None = typer.Option(None, "--recover", readable=False,
-                                        help=_("Resume from a recovery file tokohelp saved.")),
+                                        help=N_("Resume from a recovery file tokohelp saved.")),
     dry_run: bool = typer.Option(False, "--dry-run",
-                                 help=_("Show what would be sent; do nothing.")),
+                                 help=N_("Show what would be sent; do nothing.")),
     yes: bool = typer.Option(False, "--yes", "-y",
-                             help=_("Ask nothing optional and offer no articles; file it.")),
+                             help=N_("Offer no articles and ask nothing optional; file it.")),
     json_out: JsonOpt = False,
 ) -> None:
-    """File a help request, with attachments, to the configured backend.
-
-    Asks for what is missing on a terminal (the message in $VISUAL/$EDITOR); the
-    message can also come from --message, --body-file or stdin.  Without a backend
-    the ticket is kept queued until one is configured.  Interrupted, it keeps what
-    you wrote and says how to resume.
-
-    Example: tokohelp ticket new -s "Refund not received" -c refund --attach shot.png
-    """
-    from tokohelp import config
-    from tokohelp.tickets import filing, intake, service, snapshot
+    from tokohelp.cli.render import render
+    from tokohelp.tickets import intake, usecases
     from tokohelp.tickets.signals import catch_signals
 
-    e = env()
-    cfg = config.load_config()
-    target = service.load_backend(cfg, backend)
-    store = _store_once()
+    session = session_of(ctx)
     request = intake.IntakeRequest(subject, category, message, body_file, order_id, email,
-                                   backend, list(attach or []), recover, yes, _piped_stdin(e))
-    with catch_signals(), snapshot.staging() as staging:
-        deps = filing.intake_deps(cfg, current_lang(), staging, config.data_dir(), store)
-        gathered = intake.gather(request, _asker(e), deps)
-        if dry_run:
-            return views.show_dry_run(e, service.dry_run(gathered.ticket, gathered.files,
-                                                         target), json_out)
-        filed = filing.file_ticket(gathered, target, cfg, store, config.data_dir(),
-                                   _progress(e))
-    for note in filed.notes:
-        e.warn(note)
-    views.show_created(e, filed.created, json_out)
-    return fail_unless_sent(filed.created)
+                                   backend, list(attach or []), recover, yes,
+                                   _piped_stdin(session))
+    with catch_signals():
+        result = usecases.new_ticket(session, request, _asker(session), dry_run=dry_run,
+                                     report=_progress(session))
+    render(session, result, json_out)
 
 
-@app.command("edit")
+@app.command("edit", help=EDIT_HELP)
 def edit_cmd(
-    ticket_id: int = IdArg,
-    subject: str | None = typer.Option(None, "--subject", "-s", help=_("New one-line summary.")),
-    category: str | None = typer.Option(None, "--category", "-c", help=_("New category.")),
-    message: str | None = typer.Option(None, "--message", "-m", help=_("New message text.")),
+    ctx: typer.Context,
+    ticket_id: int = typer.Argument(..., metavar="ID", help=ID_HELP),
+    subject: str | None = typer.Option(None, "--subject", "-s",
+                                       help=N_("New one-line summary.")),
+    category: str | None = typer.Option(None, "--category", "-c", help=N_("New category.")),
+    message: str | None = typer.Option(None, "--message", "-m", help=N_("New message text.")),
     body_file: Path | None = typer.Option(None, "--body-file", "-F", readable=False,
-                                          help=_("Read the new message from this UTF-8 file.")),
+                                          help=N_("Read the new message from this UTF-8 file.")),
     attach: list[Path] | None = typer.Option(None, "--attach", "-a", readable=False,
-                                             help=_("Add an attachment (repeatable).")),
+                                             help=N_("Add an attachment (repeatable).")),
     detach: list[str] | None = typer.Option(None, "--detach", metavar="NAME",
-                                            help=_("Remove an attachment by name or number.")),
-    order_id: str | None = typer.Option(None, "--order-id", help=_("New order id.")),
-    email: str | None = typer.Option(None, "--email", help=_("New reply e-mail.")),
+                                            help=N_("Remove an attachment by name or number.")),
+    order_id: str | None = typer.Option(None, "--order-id", help=N_("New order id.")),
+    email: str | None = typer.Option(None, "--email", help=N_("New reply e-mail.")),
     json_out: JsonOpt = False,
 ) -> None:
-    """Change a draft: with options, or in your editor when none is given.
-
-    Examples: tokohelp ticket edit 3 ; tokohelp ticket edit 3 --attach shot.png --detach 1
-    """
     from tokohelp.cli import ticket_edit
+    from tokohelp.cli.render import render
+    from tokohelp.tickets import usecases
+    from tokohelp.tickets.signals import catch_signals
 
+    session = session_of(ctx)
     options = ticket_edit.EditOptions(subject, category, message, body_file, list(attach or []),
                                       list(detach or []), order_id, email)
-    ticket = ticket_edit.run(env(), ticket_id, options, _store_once()(), _asker(env()))
-    if json_out:
-        return emit_json(env(), views.ticket_json(ticket))
-    views.note(env(), _("Draft {id} saved. Send it with: tokohelp ticket send {id}").format(
-        id=ticket.id))
-    return None
+    with catch_signals():
+        result = ticket_edit.run(session, usecases, ticket_id, options, _asker(session))
+    render(session, result, json_out)
 
 
-@app.command("delete")
+@app.command("delete", help=DELETE_HELP)
 def delete_cmd(
-    ticket_id: int = IdArg,
-    yes: bool = typer.Option(False, "--yes", "-y", help=_("Do not ask for confirmation.")),
+    ctx: typer.Context,
+    ticket_id: int = typer.Argument(..., metavar="ID", help=ID_HELP),
+    yes: bool = typer.Option(False, "--yes", "-y", help=N_("Do not ask for confirmation.")),
+    json_out: JsonOpt = False,
 ) -> None:
-    """Delete a draft, a failed ticket or a queued one never tried; sent tickets stay.
+    from tokohelp.cli.render import render
+    from tokohelp.tickets import usecases
 
-    Example: tokohelp ticket delete 3
-    """
-    from tokohelp.tickets import drafts, filing
-
-    store = _store_once()()
-    ticket = store.get(filing.check_id(ticket_id))
-    if not drafts.deletable(ticket):
-        filing.delete_ticket(store, ticket)  # raises with the reason
-    if not yes:
-        _confirm_delete(env(), ticket)
-    filing.delete_ticket(store, ticket)
-    views.note(env(), _("Deleted ticket {id}.").format(id=ticket.id))
+    session = session_of(ctx)
+    confirm = None if yes else _confirmer(session)
+    render(session, usecases.delete_ticket(session, ticket_id, confirm), json_out)
 
 
-def _confirm_delete(e: Env, ticket: object) -> None:
-    if not e.stdin_isatty:
-        raise UsageError(_("deleting needs a confirmation"),
-                         _("Without a terminal give --yes."))
-    question = _("Delete {status} ticket {id} ({subject})?").format(
-        status=ticket.status, id=ticket.id, subject=ticket.subject)  # type: ignore[attr-defined]
-    try:
-        confirmed = _asker(e).confirm(question, default=False)
-    except EOFError:
-        confirmed = False
-    if not confirmed:
-        raise AbortedError(_("Nothing was deleted."))
+def _confirmer(session: Session) -> Any:
+    """Ask before deleting; without a terminal, --yes is required."""
+    asker = _asker(session)
+
+    def confirm(ticket: Ticket) -> bool:
+        from tokohelp.cli.ticket_views import word
+        from tokohelp.errors import UsageError
+
+        if not session.stdin_isatty:
+            raise UsageError(_("deleting needs a confirmation"),
+                             _("Without a terminal give --yes."))
+        question = _("Delete {status} ticket {id} ({subject})?").format(
+            status=word(ticket.status), id=ticket.id, subject=ticket.subject)
+        try:
+            return asker.confirm(question, default=False)
+        except EOFError:
+            return False
+
+    return confirm
 
 
-@app.command("list")
+@app.command("list", help=LIST_HELP)
 def list_cmd(
+    ctx: typer.Context,
     status: str | None = typer.Option(None, "--status",
-                                      help=_("Only draft, queued, sent or failed tickets.")),
+                                      help=N_("Only draft, queued, sent or failed tickets.")),
     json_out: JsonOpt = False,
 ) -> None:
-    """List your stored tickets, oldest first.
+    from tokohelp.cli.render import render
+    from tokohelp.tickets import usecases
 
-    Example: tokohelp ticket list --status queued
-    """
-    from tokohelp.tickets import service
-
-    tickets = service.list_tickets(status)
-    if json_out:
-        return emit_json(env(), [views.ticket_json(t) for t in tickets])
-    return views.show_list(env(), tickets)
+    session = session_of(ctx)
+    render(session, usecases.list_tickets(session, status), json_out)
 
 
-@app.command("show")
-def show_cmd(ticket_id: int = IdArg, json_out: JsonOpt = False) -> None:
-    """Show a ticket: the local record plus, once sent, the backend's status and replies.
+@app.command("show", help=SHOW_HELP)
+def show_cmd(
+    ctx: typer.Context,
+    ticket_id: int = typer.Argument(..., metavar="ID", help=ID_HELP),
+    json_out: JsonOpt = False,
+) -> None:
+    from tokohelp.cli.render import render
+    from tokohelp.tickets import usecases
 
-    Example: tokohelp ticket show 3
-    """
-    from tokohelp.tickets import filing, service
-
-    ticket = service.get_ticket(filing.check_id(ticket_id))
-    remote = service.remote_status(ticket)
-    if json_out:
-        return emit_json(env(), {**views.ticket_json(ticket),
-                                 "remote": views.remote_json(remote.status),
-                                 "remote_error": remote.error})
-    return views.show_ticket(env(), ticket, remote)
+    session = session_of(ctx)
+    render(session, usecases.show_ticket(session, ticket_id), json_out)
 
 
-@app.command("send")
+@app.command("send", help=SEND_HELP)
 def send_cmd(
+    ctx: typer.Context,
     ticket_ids: list[int] | None = typer.Argument(None, metavar="[ID]...",
-                                                  help=_("Tickets or drafts to send or retry.")),
-    all_queued: bool = typer.Option(False, "--all", help=_("Send every queued ticket.")),
+                                                  help=N_("Tickets or drafts to send or retry.")),
+    all_queued: bool = typer.Option(False, "--all", help=N_("Send every queued ticket.")),
     json_out: JsonOpt = False,
 ) -> None:
-    """Send drafts, or retry queued tickets (a progress bar shows when there are several).
-
-    A draft is checked as 'ticket new' would check it first.  A ticket is never sent
-    twice, even from two terminals at once.
-    Examples: tokohelp ticket send 3 ; tokohelp ticket send --all
-    """
-    from tokohelp import config
-    from tokohelp.tickets import filing, service
+    from tokohelp.cli.render import render
     from tokohelp.tickets.signals import catch_signals
 
-    store = _store_once()()
-    _check_send_args(store, ticket_ids, all_queued)
-    ids = [filing.check_id(i) for i in ticket_ids or []]
-    targets = service.send_targets(None if all_queued else ids, store)
+    session = session_of(ctx)
     with catch_signals():
-        outcomes = _send_with_progress(env(), targets, config.load_config(), store)
-    views.show_outcomes(env(), outcomes, json_out)
-    unsent = [o for o in outcomes if o.needs_action]
-    if unsent:
-        listed = " ".join(str(o.ticket_id) for o in unsent)
-        raise BackendError(
-            ngettext("{count} of {total} ticket not sent", "{count} of {total} tickets not sent",
-                     len(outcomes)).format(count=len(unsent), total=len(outcomes)),
-            _("Each line above says what to do; then: tokohelp ticket send {ids}").format(
-                ids=listed))
+        result = _send_with_progress(session, ticket_ids, all_queued)
+    render(session, result, json_out)
 
 
-def _check_send_args(store: Store, ticket_ids: list[int] | None, all_queued: bool) -> None:
-    """Ids or --all, exactly one of them; with neither, say what there is to send."""
-    if ticket_ids and all_queued:
-        raise UsageError(_("give ticket ids or --all, not both"),
-                         _("Example: tokohelp ticket send 3, or tokohelp ticket send --all"))
-    if ticket_ids or all_queued:
-        return
-    queued = " ".join(map(str, store.ids_with_status("queued"))) or "-"
-    drafts = " ".join(map(str, store.ids_with_status("draft"))) or "-"
-    raise UsageError(_("say which tickets to send"),
-                     _("Queued: {queued}; drafts: {drafts}.\n"
-                       "Send one with: tokohelp ticket send ID, or every queued one with: "
-                       "tokohelp ticket send --all").format(queued=queued, drafts=drafts))
+def _send_with_progress(session: Session, ids: list[int] | None, all_queued: bool) -> Any:
+    """Send, with a Rich progress bar on stderr when several tickets go to a terminal."""
+    from tokohelp.tickets import usecases
 
-
-def _send_with_progress(e: Env, targets: list[int], cfg: object, store: Store) -> list:
-    """Send with a Rich progress bar on stderr when there is more than one ticket."""
-    from tokohelp.tickets import filing
-
-    if len(targets) < 2:
-        return filing.send_all(targets, cfg, store)  # type: ignore[arg-type]
+    if not (all_queued or len(ids or []) > 1) or not _is_terminal(session.stderr):
+        return usecases.send_tickets(session, ids, all_queued)
     from rich.progress import Progress
 
-    with Progress(console=e.err, transient=True) as progress:
-        task = progress.add_task(_("Sending tickets"), total=len(targets))
-        return filing.send_all(targets, cfg, store,  # type: ignore[arg-type]
-                               lambda _outcome: progress.advance(task))
+    with Progress(console=session.err, transient=True) as progress:
+        task = progress.add_task(_("Sending tickets"), total=None)
+        return usecases.send_tickets(session, ids, all_queued,
+                                     lambda _outcome: progress.advance(task))
 
 
-def fail_unless_sent(created: Created) -> None:
-    """Exit with the backend status when a configured backend did not take the ticket."""
-    outcome = created.outcome
-    if outcome is None or not outcome.needs_action:
-        return
-    raise BackendError(_("ticket {id} was stored but not sent: {reason}").format(
-        id=created.ticket.id, reason=outcome.message), outcome.advice)
-
-
-def _store_once() -> functools._lru_cache_wrapper:
-    """The store, opened on first use and then reused for the rest of the command."""
-    from tokohelp.tickets.store import open_store
-
-    return functools.cache(open_store)
-
-
-def _asker(e: Env) -> object:
+def _asker(session: Session) -> TerminalAsker:
     from tokohelp.cli.ticket_asker import TerminalAsker
 
-    return TerminalAsker(e)
+    return TerminalAsker(session)
 
 
-def _piped_stdin(e: Env) -> BinaryIO | None:
+def _piped_stdin(session: Session) -> BinaryIO | None:
     """Stdin as bytes when it is piped; None on a terminal (never read a message from it)."""
-    if e.stdin_isatty or _is_terminal(e.stdin):
+    if session.stdin_isatty or _is_terminal(session.stdin):
         return None
-    buffer = getattr(e.stdin, "buffer", None)
+    buffer = getattr(session.stdin, "buffer", None)
     if buffer is not None:
         return buffer
     import io
 
-    return io.BytesIO(e.stdin.read().encode("utf-8"))
+    return io.BytesIO(session.stdin.read().encode("utf-8"))
 
 
 def _is_terminal(stream: object) -> bool:
@@ -292,16 +242,16 @@ def _is_terminal(stream: object) -> bool:
         return False
 
 
-def _progress(e: Env) -> object:
+def _progress(session: Session) -> Any:
     """Retry progress on stderr, only when a person is watching it."""
-    if not _is_terminal(e.stderr):
+    if not _is_terminal(session.stderr):
         return None
 
     def report(step: Retrying) -> None:
-        e.stderr.write(_("sending... attempt {attempt} of {attempts}, retrying in {delay} s\n")
-                       .format(attempt=step.attempt, attempts=step.attempts,
-                               delay=f"{step.delay:.0f}" if step.delay >= 1 else
-                               f"{step.delay:.1f}"))
-        e.stderr.flush()
+        delay = f"{step.delay:.0f}" if step.delay >= 1 else f"{step.delay:.1f}"
+        session.stderr.write(
+            _("sending... attempt {attempt} of {attempts}, retrying in {delay} s").format(
+                attempt=step.attempt, attempts=step.attempts, delay=delay) + "\n")
+        session.stderr.flush()
 
     return report

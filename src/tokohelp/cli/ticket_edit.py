@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tokohelp.errors import UsageError
 from tokohelp.i18n import _
 
 if TYPE_CHECKING:
-    from tokohelp.cli.output import Env
+    from tokohelp.session import Session
     from tokohelp.tickets.drafts import DraftChange
-    from tokohelp.tickets.model import Ticket
-    from tokohelp.tickets.store import Store
+    from tokohelp.tickets.results import DraftSaved
 
 
 @dataclass
@@ -37,35 +36,22 @@ class EditOptions:
                         self.email is not None])
 
 
-def run(env: Env, ticket_id: int, options: EditOptions, store: Store, asker: object) -> Ticket:
-    """Apply the options (or the editor's result) to draft ``ticket_id``."""
-    from tokohelp.tickets import drafts, filing, snapshot
-    from tokohelp.tickets.signals import catch_signals
+def run(session: Session, usecases: Any, ticket_id: int, options: EditOptions,
+        asker: object) -> DraftSaved:
+    """Apply the options (or, with none, the editor's result) to draft ``ticket_id``."""
+    from tokohelp.tickets import snapshot
 
-    ticket = store.get(filing.check_id(ticket_id))
-    drafts.require_draft(ticket)
-    with catch_signals(), snapshot.staging() as staging:
-        if options.empty:
-            return filing.edit_in_editor(store, ticket, asker, _interactive(env))
-        change = _change(options, staging)
-        return filing.edit_draft(store, ticket, change)
+    with snapshot.staging() as staging:
+        change = None if options.empty else _change(session, options, staging)
+        return usecases.edit_ticket(session, ticket_id, change, asker)
 
 
-def _interactive(env: Env) -> bool:
-    if not env.stdin_isatty:
-        raise UsageError(_("nothing to change"),
-                         _("Without a terminal give --subject, --message, --body-file, "
-                           "--attach or --detach."))
-    return True
-
-
-def _change(options: EditOptions, staging: Path) -> DraftChange:
+def _change(session: Session, options: EditOptions, staging: Path) -> DraftChange:
     """Checked values: the same rules as ``ticket new``."""
-    from tokohelp import config
     from tokohelp.tickets import filing, intake, text
     from tokohelp.tickets.drafts import DraftChange
 
-    cfg = config.load_config()
+    cfg = session.config
     values: dict[str, str | None] = {"subject": options.subject,
                                      "order_id": _one_line(options.order_id, "--order-id"),
                                      "email": text.check_email(options.email)

@@ -285,14 +285,7 @@ def edit_draft(store: Store, ticket: Ticket, change: drafts.DraftChange) -> Tick
     return drafts.update(store, ticket, change)
 
 
-def delete_ticket(store: Store, ticket: Ticket) -> Ticket:
-    """Delete a ticket that never reached a help desk; return what was deleted."""
-    drafts.delete(store, ticket)
-    return ticket
-
-
-
-def edit_in_editor(store: Store, ticket: Ticket, asker: object, _interactive: bool) -> Ticket:
+def edit_in_editor(store: Store, ticket: Ticket, asker: object) -> Ticket:
     """The draft's message in the editor; interrupted, what the editor holds is kept."""
     from tokohelp.tickets.editor import EditInterrupted
     from tokohelp.tickets.intake import template_for
