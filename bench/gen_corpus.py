@@ -115,7 +115,9 @@ def _text_lines(body: str) -> Iterator[str]:
 def learn(articles_dir: Path = ARTICLES) -> Source:
     """Read the real library (in its stable file order) into a Source."""
     library = load_library([articles_dir])
-    source = Source(library.category_ids())
+    used = {a.category for a in library.articles}
+    # Only categories with real articles: the others have no template to copy.
+    source = Source([c for c in library.category_ids() if c in used])
     for article in library.articles:
         source.learn(article)
     return source

@@ -106,8 +106,11 @@ class SearchAnswer:
 
     @property
     def no_match(self) -> bool:
-        """True when nothing matched (the human view then exits with NO_MATCH)."""
-        return not self.found.hits
+        """True when no article confidently fits (the human view then exits with NO_MATCH).
+
+        Weak matches may still be shown, under a "no article seems to fit" heading.
+        """
+        return not self.found.confident
 
     @property
     def problems(self) -> list[ArticleProblem]:
@@ -123,7 +126,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     """The JSON object of one search hit."""
     return {"slug": hit.slug, "title": hit.title, "category": hit.category, "lang": hit.lang,
             "score": hit.score, "snippet": hit.snippet, "path": str(hit.path),
-            "fallback": hit.fallback}
+            "fallback": hit.fallback, "confident": hit.confident}
 
 
 @dataclass
@@ -189,9 +192,10 @@ def search(session: Session, query: str, category: str | None = None,
 
     lang = session.article_lang
     chosen = resolve_category(session, category)
-    found = catalog.search(query, lang, chosen, limit, session.index)
+    found = catalog.search(query, lang, chosen, limit, session.index,
+                           lang_explicit=session.article_lang_chosen)
     ids = [c.id for c in session.categories] if not found.hits else []
-    return SearchAnswer(lang, found, ids)
+    return SearchAnswer(found.lang or lang, found, ids)
 
 
 def index_report(session: Session, rebuild: bool = False) -> IndexReport:

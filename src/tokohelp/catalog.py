@@ -21,7 +21,7 @@ from tokohelp.articles import (
 )
 from tokohelp.errors import BadInputError, NotFoundError
 from tokohelp.index import Index, open_index
-from tokohelp.ranking import Hit, run_search
+from tokohelp.ranking import Hit, parse_query, rank
 
 
 @dataclass
@@ -67,12 +67,29 @@ class ShownArticle:
 
 @dataclass
 class SearchResult:
-    """Ranked hits, plus suggestions when nothing matched and any broken articles."""
+    """Ranked hits, plus suggestions when nothing matched and any broken articles.
+
+    ``lang`` is the language the hits are shown in, ``query_lang`` the language
+    the query looks written in ("" when its words do not tell), and
+    ``other_lang`` a language worth offering as a switch ("" when none would help).
+    """
 
     query: str
     hits: list[Hit]
     suggestions: list[str] = field(default_factory=list)
     problems: list[ArticleProblem] = field(default_factory=list)
+    lang: str = ""
+    query_lang: str = ""
+    other_lang: str = ""
+
+    @property
+    def confident(self) -> bool:
+        """True when at least one hit is a confident answer; False means "no article fits"."""
+        return any(hit.confident for hit in self.hits)
+
+    def confident_hits(self) -> list[Hit]:
+        """Only the hits that are confident answers."""
+        return [hit for hit in self.hits if hit.confident]
 
 
 @dataclass
@@ -217,17 +234,42 @@ def _slug_hint(index: Index, slug: str) -> str:
 
 
 def search(query: str, lang: str, category: str | None = None, limit: int = 10,
-           index: Index | None = None) -> SearchResult:
-    """Ranked search; on no match, suggest close titles and categories."""
+           index: Index | None = None, *, lang_explicit: bool = True) -> SearchResult:
+    """Ranked search; on no match, suggest close titles and categories.
+
+    ``lang`` is the reader's language; unless ``lang_explicit`` (the user chose
+    it), a query written in the other language is answered in that language.
+    """
     if limit < 1:
         raise BadInputError("--limit must be at least 1")
     check_category(category)
     index = index or open_library_index()
-    hits = run_search(index, query, lang=lang, category=category, limit=limit)
-    result = SearchResult(query, hits, problems=index.problems)
+    parsed = parse_query(index.db, query)
+    shown = lang if lang_explicit or not parsed.language else parsed.language
+    hits = rank(index, parsed, lang=shown, category=category, limit=limit)
+    result = SearchResult(query, hits, problems=index.problems, lang=shown,
+                          query_lang=parsed.language)
+    result.other_lang = _other_lang(result, lang)
     if not hits:
-        result.suggestions = _suggest(index, query, lang)
+        result.suggestions = _suggest(index, query, shown)
     return result
+
+
+def _other_lang(result: SearchResult, reader_lang: str) -> str:
+    """The language worth offering: the reader's or the query's, whichever is not shown.
+
+    Only when the two differ and a hit exists in that language too.
+    """
+    if not result.query_lang or result.query_lang == reader_lang or not result.hits:
+        return ""
+    return reader_lang if result.lang != reader_lang else result.query_lang
+
+
+def confident_articles(text: str, lang: str, limit: int = 3,
+                       index: Index | None = None) -> list[Hit]:
+    """The articles that confidently answer ``text``: what ``contact --for`` and the ticket
+    flow offer before a person is contacted. Empty when no article seems to fit."""
+    return search(text, lang, limit=limit, index=index, lang_explicit=False).confident_hits()
 
 
 def _suggest(index: Index, query: str, lang: str) -> list[str]:

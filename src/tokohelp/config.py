@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tokohelp.errors import ConfigError
+from tokohelp.i18n import _
 
 APP = "tokohelp"
 LANGS = ("id", "en")
@@ -78,8 +79,8 @@ def _load_toml_text(text: str, path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}",
-                          "Fix the file or run 'tokohelp config init --force'.") from None
+        raise ConfigError(_("{path}: invalid TOML: {problem}").format(path=path, problem=exc),
+                          _("Fix the file or run 'tokohelp config init --force'.")) from None
 
 
 _HEADER = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+\s*(?:#.*)?$", re.MULTILINE)
@@ -125,8 +126,9 @@ class Config:
 
     def fail(self, key: str, problem: str) -> ConfigError:
         """Build a config error that names the file, line and key."""
-        return ConfigError(f"{self.where(key)}: key '{key}': {problem}",
-                           "Fix it, then run 'tokohelp config check'.")
+        return ConfigError(_("{where}: key '{key}': {problem}").format(
+            where=self.where(key), key=key, problem=problem),
+            _("Fix it, then run 'tokohelp config check'."))
 
     def get(self, key: str, default: Any = None,
             kind: type | tuple[type, ...] | None = None) -> Any:
@@ -137,7 +139,8 @@ class Config:
                 return default
             node = node[part]
         if kind is not None and not isinstance(node, kind):
-            raise self.fail(key, f"expected {_kind_name(kind)}, got {type(node).__name__}")
+            raise self.fail(key, _("expected {expected}, got {got}").format(
+                expected=_kind_name(kind), got=type(node).__name__))
         return node
 
 
@@ -154,11 +157,13 @@ def load_config(path: Path | None = None) -> Config:
     except FileNotFoundError:
         return Config(path=path)
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
+        raise ConfigError(_("{path}: cannot read config: {reason}").format(
+            path=path, reason=exc.strerror)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: config is not valid UTF-8", "Save it as UTF-8.") from None
+        raise ConfigError(_("{path}: config is not valid UTF-8").format(path=path),
+                          _("Save it as UTF-8.")) from None
     return Config(path=path, data=_load_toml_text(text, path), text=text, exists=True)
 
 
@@ -188,7 +193,7 @@ def check_configured_lang(cfg: Config, key: str = "lang") -> str | None:
     """The config file's ``lang`` (or ``key``), if set; a ConfigError when not id or en."""
     configured = cfg.get(key, kind=str)
     if configured and configured not in LANGS:
-        raise cfg.fail(key, f"must be one of {', '.join(LANGS)}")
+        raise cfg.fail(key, _("must be one of {choices}").format(choices=", ".join(LANGS)))
     return configured or None
 
 
@@ -202,5 +207,6 @@ def _check_lang(value: str) -> str:
     if value not in LANGS:
         from tokohelp.errors import UsageError
 
-        raise UsageError(f"unknown language '{value}'", "Use 'id' or 'en'.")
+        raise UsageError(_("unknown language '{lang}'").format(lang=value),
+                         _("Use 'id' or 'en'."))
     return value

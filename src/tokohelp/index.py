@@ -13,6 +13,7 @@ import hashlib
 import os
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,9 @@ CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE docs(id INTEGER PRIMARY KEY, slug TEXT, lang TEXT, category TEXT, title TEXT,
                   summary TEXT, path TEXT);
 CREATE INDEX docs_slug ON docs(slug);
-CREATE TABLE words(word TEXT PRIMARY KEY, stem TEXT) WITHOUT ROWID;
+CREATE TABLE doc_terms(id INTEGER PRIMARY KEY, terms TEXT, text BLOB);
+CREATE TABLE words(word TEXT PRIMARY KEY, langs INTEGER) WITHOUT ROWID;
+CREATE TABLE df(term TEXT, lang TEXT, docs INTEGER, PRIMARY KEY(term, lang)) WITHOUT ROWID;
 CREATE TABLE problems(path TEXT, reason TEXT);
 CREATE TABLE aliases(alias TEXT, slug TEXT, PRIMARY KEY(alias, slug)) WITHOUT ROWID;
 CREATE VIRTUAL TABLE fts USING fts5(title, questions, tags, summary, body, content='',
@@ -250,12 +253,19 @@ def _cannot_write(path: Path, reason: str | None) -> StorageError:
                         "directory.")
 
 
+# Separators of the analysed fields stored per document (see ``stored_terms``).
+FIELD_SEP, QUESTION_SEP = "\x1f", "\x1e"
+LANG_BITS = {"id": 1, "en": 2}
+
+
 @dataclass
 class Analyzed:
     """One article turned into index rows; built in worker processes for big libraries."""
 
     doc: tuple[str, str, str, str, str, str]  # slug, lang, category, title, summary, path
     terms: tuple[str, ...]  # title, questions, tags, summary, body
+    stored: str  # the same terms per field for the re-ranker: see stored_terms()
+    text: bytes  # the plain body, compressed, for snippets
     tokens: set[str]
     lang: str
     aliases: tuple[str, ...] = ()
@@ -267,13 +277,60 @@ def _analyze(path: Path, categories: list[str]) -> Analyzed | ArticleProblem:
         a = read_article(path, categories)
     except BadInputError as exc:
         return ArticleProblem(path, exc.message)
-    body = link_text_only(a.body)
-    texts = (a.title, "\n".join(a.questions), " ".join(a.tags), a.summary, body)
-    fields = [textproc.tokenize(text) for text in texts]
-    terms = tuple(" ".join(textproc.terms_for_tokens(tokens, a.lang)) for tokens in fields)
+    body = textproc.strip_boilerplate(link_text_only(a.body))
+    questions = [textproc.terms_for_tokens(textproc.tokenize(q), a.lang) for q in a.questions]
+    tags = [textproc.terms_for_tokens(textproc.tokenize(tag), a.lang) for tag in a.tags]
+    fields = [textproc.tokenize(text) for text in (a.title, " ".join(a.tags), a.summary, body)]
+    title, _, summary, body_terms = (textproc.terms_for_tokens(f, a.lang) for f in fields)
+    flat = [t for q in questions for t in q]
+    terms = tuple(" ".join(f) for f in (title, flat, [t for g in tags for t in g], summary,
+                                          body_terms))
     tokens = {t for field_tokens in fields for t in field_tokens if not t.isdigit()}
+    tokens.update(t for q in a.questions for t in textproc.tokenize(q) if not t.isdigit())
     doc = (a.slug, a.lang, a.category, a.title, a.summary, str(a.path))
-    return Analyzed(doc, terms, tokens, a.lang, tuple(a.aliases))
+    stored = stored_terms(title, questions, tags, summary, body_terms)
+    return Analyzed(doc, terms, stored, _pack(snippet_text(body)), tokens, a.lang,
+                    tuple(a.aliases))
+
+
+def stored_terms(title: list[str], questions: list[list[str]], tags: list[list[str]],
+                 summary: list[str], body: list[str]) -> str:
+    """One document's analysed fields as one string: cheap to store and to split at query time.
+
+    Fields are separated by FIELD_SEP, questions and tags by QUESTION_SEP; the body keeps
+    only its distinct terms (the re-ranker asks "is it there", not "how often").
+    """
+    parts = [" ".join(title), QUESTION_SEP.join(" ".join(q) for q in questions),
+             QUESTION_SEP.join(" ".join(t) for t in tags), " ".join(summary),
+             " ".join(dict.fromkeys(body))]
+    return FIELD_SEP.join(parts)
+
+
+def snippet_text(body: str) -> str:
+    """The body as plain sentences, one per line: what snippets are cut from."""
+    lines = []
+    for line in body.splitlines():
+        plain = line.strip().lstrip("#>-+*|").strip()
+        head, dot, rest = plain.partition(". ")
+        if dot and head.isdigit():
+            plain = rest
+        plain = plain.replace("**", "").replace("*", "").replace("`", "").replace("_", " ")
+        if plain:
+            lines.append(plain)
+    return "\n".join(lines)
+
+
+def _pack(text: str) -> bytes:
+    import zlib
+
+    return zlib.compress(text.encode("utf-8"), 6)
+
+
+def unpack(blob: bytes | None) -> str:
+    """The stored snippet text of a document."""
+    import zlib
+
+    return zlib.decompress(blob).decode("utf-8") if blob else ""
 
 
 def _analyzed(dirs: list[Path]) -> Iterator[Analyzed | ArticleProblem]:
@@ -297,7 +354,8 @@ def _analyzed(dirs: list[Path]) -> Iterator[Analyzed | ArticleProblem]:
 def _fill(tmp: Path, dirs: list[Path], snap: Snapshot) -> list[ArticleProblem]:
     db = sqlite3.connect(tmp)
     db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
-    words: dict[str, str] = {}
+    words: dict[str, int] = {}
+    df: dict[str, Counter[str]] = {lang: Counter() for lang in LANG_BITS}
     problems: list[ArticleProblem] = []
     with db:
         for item in _analyzed(dirs):
@@ -305,27 +363,36 @@ def _fill(tmp: Path, dirs: list[Path], snap: Snapshot) -> list[ArticleProblem]:
                 problems.append(item)
             else:
                 _insert(db, item, words)
+                df[item.lang].update(set(" ".join(item.terms).split()))
         db.executemany("INSERT INTO words VALUES (?, ?)", words.items())
+        rows = ((term, lang, n) for lang, counts in df.items() for term, n in counts.items())
+        db.executemany("INSERT INTO df VALUES (?, ?, ?)", rows)
         db.executemany("INSERT INTO problems VALUES (?, ?)",
                        [(str(p.path), p.reason) for p in problems])
         db.executemany("INSERT INTO meta VALUES (?, ?)", [
             ("signature", snap.signature), ("dirs", snap.dirs_text()), ("files", str(snap.files)),
-            ("analyzer", textproc.ANALYZER_VERSION), ("built", str(int(time.time())))])
+            ("analyzer", textproc.ANALYZER_VERSION), ("built", str(int(time.time()))),
+            *((f"docs_{lang}", str(_docs_in(db, lang))) for lang in LANG_BITS)])
         db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
         _store_champions(db)
     db.close()
     return problems
 
 
-def _insert(db: sqlite3.Connection, item: Analyzed, words: dict[str, str]) -> None:
+def _docs_in(db: sqlite3.Connection, lang: str) -> int:
+    return db.execute("SELECT COUNT(*) FROM docs WHERE lang = ?", (lang,)).fetchone()[0]
+
+
+def _insert(db: sqlite3.Connection, item: Analyzed, words: dict[str, int]) -> None:
     rowid = db.execute("INSERT INTO docs VALUES (NULL, ?, ?, ?, ?, ?, ?)", item.doc).lastrowid
     db.execute("INSERT INTO fts(rowid, title, questions, tags, summary, body)"
                " VALUES (?, ?, ?, ?, ?, ?)", (rowid, *item.terms))
+    db.execute("INSERT INTO doc_terms VALUES (?, ?, ?)", (rowid, item.stored, item.text))
     db.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?)",
                    [(alias, item.doc[0]) for alias in item.aliases])
-    new = [t for t in item.tokens if t not in words]
-    if new:
-        words.update(zip(new, textproc.stem_words(new, item.lang), strict=True))
+    bit = LANG_BITS[item.lang]
+    for token in item.tokens:
+        words[token] = words.get(token, 0) | bit
 
 
 def _store_champions(db: sqlite3.Connection) -> None:

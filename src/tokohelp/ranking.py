@@ -1,48 +1,110 @@
-"""Ranked search over the index: query parsing, typo repair, grouping, snippets.
+"""Ranked search over the index: query analysis, two-stage ranking, confidence, snippets.
 
 A query never reaches SQLite as user text: it is tokenised into ``[a-z0-9]``
 words, each turned into quoted FTS5 terms, so quotes, operators, ``*``,
 emoji or 10 KB of text can only ever produce a harmless OR of words.
+
+Stage one asks FTS5 (BM25 with field weights) for a few dozen candidate
+documents. Stage two re-ranks them by *coverage*: each query unit (a word with
+its stems and corrections, or a synonym phrase) weighs what it says about the
+topic (its idf), and a document earns that weight by the best field it appears
+in. The score is the share of the query's weight a document explains, so it
+does not grow with query length, one strong word cannot carry a query, and an
+out-of-scope question (whose words the library does not use) scores low: that
+score is what ``confident`` is decided on.
 """
 
 from __future__ import annotations
 
 import json
-import re
+import math
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tokohelp import textproc
-from tokohelp.index import WEIGHTS, Index
+from tokohelp.index import FIELD_SEP, LANG_BITS, QUESTION_SEP, WEIGHTS, Index, unpack
 
 SNIPPET_CHARS = 180
 MAX_CORRECTIONS = 3
 # Rare-word and all-words candidates added beside the champions, at most.
 MAX_EXTRA = 300
+# Stage one hands this many documents (at least) to the re-ranker.
+CANDIDATES = 40
+# What a unit earns by the field it is found in (title, questions, tags, summary, body).
+FIELD_CREDIT = (1.0, 0.9, 0.75, 0.55, 0.3)
+# A word the library never uses weighs this share of the rarest word's weight:
+# enough to say "this is about something else", not so much that one odd word
+# in a long story sinks it.
+UNKNOWN_WEIGHT = 0.6
+# A negated unit ("without a credit card") counts this much when a document has it
+# only un-negated, and fully when the document negates it too.
+NEGATED_PLAIN = -0.3
+# The final score: coverage over all fields, the best single title, question or tag,
+# and the share of the title's terms the query explains.
+COVERAGE_SHARE = 0.5
+LINE_SHARE = 0.3
+TITLE_SHARE = 0.2
+# Stage one's BM25 (relative to the best candidate's) adds this share: it knows how
+# often and how densely an article uses the words, which coverage ignores.
+BM25_SHARE = 0.15
+# A generic word (data: [weak] in synonyms.toml) weighs this share of its idf.
+WEAK = 0.5
+# A hit is confident from this score on, and only near the best hit's score, and only
+# when at most MAX_UNKNOWN of the query's weight is in words no article uses
+# (tuned on tests/eval dev queries).
+CONFIDENT = 0.25
+CONFIDENT_NEAR = 0.75
+MAX_UNKNOWN = 0.15
+# A typo-repaired word is a guess: it weighs this share of a typed one.
+CORRECTED = 0.7
+# Documents in the query's own language win ties by this factor.
+SAME_LANGUAGE = 1.03
 
 
 @dataclass
-class Term:
-    """One query word with everything it may match in the index."""
+class Unit:
+    """One thing the query says: a word (with stems and repairs) or a synonym phrase."""
 
     word: str
     alternatives: set[str] = field(default_factory=set)
     prefix: bool = False
     corrected: list[str] = field(default_factory=list)
+    negated: bool = False
+    weak: bool = False  # a generic word ("barang", "item"): see [weak] in synonyms.toml
+    # What the unit says about the topic in each language's articles (its idf there).
+    weights: dict[str, float] = field(default_factory=dict)
 
     def fts_terms(self, skip: frozenset[str] = frozenset()) -> list[str]:
         """The alternatives as quoted FTS5 terms (``*`` marks a prefix), minus ``skip``."""
         star = "*" if self.prefix else ""
-        return [f'"{alt}"{star}' for alt in sorted(self.alternatives - skip)]
+        alternatives = self.alternatives - skip
+        if self.negated:
+            alternatives |= {textproc.NEGATED_PREFIX + a for a in alternatives}
+        return [f'"{alt}"{star}' for alt in sorted(alternatives)]
+
+    def found_in(self, terms: set[str] | frozenset[str]) -> bool:
+        """Whether any alternative (or, for a partial word, any extension) is in ``terms``."""
+        if not self.alternatives.isdisjoint(terms):
+            return True
+        return self.prefix and any(t.startswith(self.word) for t in terms)
+
+
+# The name the first ranking used; kept for callers and tests that import it.
+Term = Unit
 
 
 @dataclass
 class ParsedQuery:
-    """The terms of a query, its concept terms, and the stems used for highlighting."""
+    """The units of a query, its language, and the stems used for highlighting."""
 
-    terms: list[Term]
-    concepts: list[str]
+    terms: list[Unit]
+    concepts: list[str] = field(default_factory=list)
+    language: str = ""  # "id", "en", or "" when the words do not tell
+    # The share of the query's weight in words no article uses, in any language.
+    unknown_share: float = 0.0
+    surface: frozenset[str] = frozenset()  # stems of the phrase units' own words
     _seen: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def highlights(self, word: str) -> bool:
@@ -54,25 +116,36 @@ class ParsedQuery:
     def match_expression(self, skip: frozenset[str] = frozenset()) -> str:
         """The FTS5 MATCH string: an OR of quoted terms (safe by construction)."""
         parts = [fts for term in self.terms for fts in term.fts_terms(skip)]
-        parts.extend(f'"{c}"' for c in sorted(set(self.concepts) - skip))
-        return " OR ".join(parts)
+        return " OR ".join(dict.fromkeys(parts))
 
     def exact_terms(self) -> list[str]:
         """Every whole (non-prefix) index term the query may match."""
-        terms = {alt for t in self.terms if not t.prefix for alt in t.alternatives}
-        return sorted(terms | set(self.concepts))
+        return sorted({alt for t in self.terms if not t.prefix for alt in t.alternatives})
 
     def all_of_expression(self) -> str:
-        """Documents that match every query word (one alternative of each)."""
+        """Documents that match every query unit (one alternative of each)."""
         return " AND ".join(f"({' OR '.join(term.fts_terms())})" for term in self.terms)
 
     def stems(self) -> set[str]:
         """Every stem a matching word may have, for snippet highlighting."""
-        return {alt for term in self.terms for alt in term.alternatives}
+        return {alt for term in self.terms if not term.negated for alt in term.alternatives}
 
     def prefixes(self) -> list[str]:
         """Words typed partially, highlighted by prefix."""
         return [t.word for t in self.terms if t.prefix]
+
+    def total_weight(self, lang: str) -> float:
+        """The query's whole weight for articles in ``lang``: what a perfect one explains."""
+        return sum(t.weights.get(lang, 0.0) for t in self.terms) or 1.0
+
+    def words(self) -> frozenset[str]:
+        """Every term the query may match, for how much of a title the query explains.
+
+        The stems of a phrase's own words count too ("tarik saldo" explains the
+        "tarik" and "saldo" of a title, not only its concept).
+        """
+        return frozenset(alt for t in self.terms if not t.negated for alt in t.alternatives
+                         ) | self.surface
 
 
 @dataclass
@@ -89,6 +162,11 @@ class Hit:
     snippet: str = ""
     highlights: list[tuple[int, int]] = field(default_factory=list)
     fallback: bool = False
+    confident: bool = False
+    doc_id: int = 0
+    # How much of the query the article explains (0..1), what ``confident`` is decided
+    # on; ``score`` (the order) adds a share of BM25 and the same-language preference.
+    fit: float = 0.0
 
 
 def osa_distance(a: str, b: str, limit: int) -> int:
@@ -114,71 +192,145 @@ def _allowed_edits(word: str) -> int:
     return 0 if len(word) < 4 else 1 if len(word) < 7 else 2
 
 
-def corrections(db: sqlite3.Connection, word: str) -> list[tuple[str, str]]:
-    """Indexed words (with their stems) closest to an unknown ``word``."""
+def corrections(db: sqlite3.Connection, word: str) -> list[tuple[str, int]]:
+    """Indexed words (with the languages they occur in) closest to an unknown ``word``."""
     limit = _allowed_edits(word)
     if not limit:
         return []
     rows = db.execute(
-        "SELECT word, stem FROM words"
+        "SELECT word, langs FROM words"
         " WHERE word >= ? AND word < ? AND length(word) BETWEEN ? AND ?",
         (word[0], chr(ord(word[0]) + 1), len(word) - limit, len(word) + limit),
     ).fetchall()
-    scored = sorted((osa_distance(word, w, limit), w, s) for w, s in rows)
-    best = [(w, s) for d, w, s in scored if d <= limit and d == scored[0][0]] if scored else []
+    scored = sorted((osa_distance(word, w, limit), w, langs) for w, langs in rows)
+    best = [(w, g) for d, w, g in scored if d <= limit and d == scored[0][0]] if scored else []
     return best[:MAX_CORRECTIONS]
 
 
-def _known(db: sqlite3.Connection, word: str) -> bool:
-    return db.execute("SELECT 1 FROM words WHERE word = ?", (word,)).fetchone() is not None
+def _word_langs(db: sqlite3.Connection, words: list[str]) -> dict[str, int]:
+    marks = ",".join("?" * len(words))
+    return dict(db.execute(f"SELECT word, langs FROM words WHERE word IN ({marks})", words))
+
+
+def detect_language(tokens: list[str], known: dict[str, int]) -> str:
+    """The query's language from its function words and the words the library uses.
+
+    "" when the words do not tell (no clue, or as much of one as of the other).
+    """
+    votes = textproc.language_votes(tokens)
+    for token in tokens:
+        langs = known.get(token, 0)
+        if langs in (1, 2):  # a word the library uses in one language only
+            votes["id" if langs == LANG_BITS["id"] else "en"] += 1
+    if votes["id"] == votes["en"]:
+        return ""
+    return "id" if votes["id"] > votes["en"] else "en"
 
 
 def parse_query(db: sqlite3.Connection, text: str) -> ParsedQuery:
-    """Tokenise, drop stopwords, repair typos and mark prefixes."""
+    """Tokenise, detect the language, find phrases and negations, repair typos."""
     tokens = textproc.query_tokens(text)
-    stop = textproc.vocabulary().stopwords
-    content = [t for t in tokens if t not in stop] or tokens
-    terms, repaired = [], []
-    for word in content:
-        term = _term(db, word)
-        terms.append(term)
-        repaired.append(term.corrected[0] if term.corrected else word)
-    return ParsedQuery(terms, textproc.concepts(tokens) + textproc.concepts(repaired))
+    known = _word_langs(db, tokens) if tokens else {}
+    language = detect_language(tokens, known)
+    stop, weak = textproc.vocabulary().stopwords, textproc.vocabulary().weak
+    negated = textproc.negated_positions(tokens)
+    spans: dict[int, tuple[int, list[str]]] = {}
+    for start, end, concept in textproc.concept_spans(tokens):
+        spans.setdefault(start, (end, []))[1].append(concept)
+    units: list[Unit] = []
+    position = 0
+    while position < len(tokens):
+        end, found = spans.get(position, (position + 1, []))
+        unit = _unit(db, tokens[position:end], found, known, language)
+        unit.negated = bool(negated & set(range(position, end)))
+        unit.weak = end - position == 1 and tokens[position] in weak
+        if found or tokens[position] not in stop or end - position > 1:
+            units.append(unit)
+        position = end
+    units = units or [_unit(db, [t], [], known, language) for t in tokens]
+    phrase_words = [w for u in units if " " in u.word and not u.negated for w in u.word.split()]
+    surface = frozenset(stem for w in phrase_words if w not in stop
+                        for stem in _stems(w, known.get(w, 0), language))
+    concepts = [c for u in units for c in u.alternatives if c.startswith(textproc.CONCEPT_PREFIX)]
+    return ParsedQuery(_merge(units), concepts, language, surface=surface)
 
 
-def _term(db: sqlite3.Connection, word: str) -> Term:
-    term = Term(word, {word, textproc.stem(word, "id"), textproc.stem(word, "en")})
-    if not word.isdigit() and not _known(db, word):
-        fixes = corrections(db, word)
-        term.corrected = [w for w, _ in fixes]
-        term.alternatives.update(s for _, s in fixes)
-        term.prefix = not fixes and len(word) >= 3
-    return term
+def _unit(db: sqlite3.Connection, words: list[str], concepts: list[str],
+          known: dict[str, int], language: str) -> Unit:
+    """A unit for one word or one phrase; a phrase stands for its concept alone."""
+    if len(words) > 1:
+        return Unit(" ".join(words), set(concepts))
+    word = words[0]
+    unit = Unit(word, {word, *concepts, *_stems(word, known.get(word, 0), language)})
+    if word.isdigit() or word in known:
+        return unit
+    fixes = corrections(db, word)
+    unit.corrected = [w for w, _ in fixes]
+    for fixed, langs in fixes:
+        unit.alternatives.update({fixed, *_stems(fixed, langs, language)})
+    unit.prefix = not fixes and len(word) >= 3
+    return unit
+
+
+def _stems(word: str, langs: int, language: str) -> set[str]:
+    """Stems of ``word`` in the languages the library uses it in, else the query's language."""
+    if langs:
+        chosen = [lang for lang, bit in LANG_BITS.items() if langs & bit]
+    else:
+        chosen = [language] if language else list(LANG_BITS)
+    return {textproc.stem(word, lang) for lang in chosen}
+
+
+def _merge(units: list[Unit]) -> list[Unit]:
+    """One unit per distinct meaning: "refund refund" or "pengembalian dana refund" count once."""
+    merged: dict[frozenset[str], Unit] = {}
+    for unit in units:
+        concepts = frozenset(a for a in unit.alternatives if a.startswith(textproc.CONCEPT_PREFIX))
+        key = concepts or frozenset(unit.alternatives)
+        if unit.prefix:
+            key = frozenset({unit.word + "*"})
+        merged.setdefault(key, unit)
+    return list(merged.values())
 
 
 def run_search(index: Index, text: str, *, lang: str, category: str | None = None,
                limit: int = 10) -> list[Hit]:
     """Rank articles for ``text``; best first, one hit per slug, in ``lang`` where possible."""
     parsed = parse_query(index.db, text)
+    return rank(index, parsed, lang=lang, category=category, limit=limit)
+
+
+def rank(index: Index, parsed: ParsedQuery, *, lang: str, category: str | None = None,
+         limit: int = 10) -> list[Hit]:
+    """The two-stage ranking of an analysed query, with snippets and confidence."""
     if not parsed.match_expression() or limit <= 0:
         return []
-    best = _best_per_slug(index.db, parsed, category, limit)
-    hits = [_pick_version(index.db, slug, score, lang) for slug, score in best]
+    db = index.db
+    candidates = _candidates(db, parsed, category, max(CANDIDATES, limit * 3))
+    if not candidates:
+        return []
+    _weigh(db, parsed)
+    scored = _rerank(db, parsed, candidates)
+    hits = _per_topic(db, scored, lang, parsed.language, limit)
+    _mark_confident(hits, parsed)
     for hit in hits:
-        hit.snippet, hit.highlights = make_snippet(hit.path, parsed)
+        hit.snippet, hit.highlights = make_snippet(_stored_text(db, hit.doc_id), parsed)
     return hits
 
 
-def _best_per_slug(db: sqlite3.Connection, parsed: ParsedQuery, category: str | None,
-                   limit: int) -> list[tuple[str, float]]:
-    expression, candidates = _plan(db, parsed)
-    best = _ranked(db, expression, category, limit, candidates)
-    if candidates is None or len(best) >= limit:
-        return best
-    # Too few: score the candidates by every term, and only then everything.
-    best = _ranked(db, parsed.match_expression(), category, limit, candidates)
-    if len(best) < limit:
-        best = _ranked(db, parsed.match_expression(), category, limit, None)
+# --- stage one: candidates by BM25 ---------------------------------------------------------
+
+
+def _candidates(db: sqlite3.Connection, parsed: ParsedQuery, category: str | None,
+                want: int) -> dict[int, float]:
+    """Up to ``want`` documents by BM25 (docid -> score, higher is better)."""
+    expression, pool = _plan(db, parsed)
+    best = _ranked(db, expression, category, want, pool)
+    if pool is not None and len(best) < want:
+        # Too few: score the candidates by every term, and only then everything.
+        best = _ranked(db, parsed.match_expression(), category, want, pool)
+        if len(best) < want:
+            best = _ranked(db, parsed.match_expression(), category, want, None)
     return best
 
 
@@ -204,16 +356,22 @@ def _plan(db: sqlite3.Connection, parsed: ParsedQuery) -> tuple[str, list[int] |
         if expression:
             found.update(r[0] for r in db.execute(
                 "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?", (expression, MAX_EXTRA)))
-    total = db.execute("SELECT MAX(id) FROM docs").fetchone()[0] or 0
+    total = _doc_count(db)
     common = [t for t in frequent if counts[t] * 3 > total]
     if len(common) == len(terms):
         common = common[1:]  # everything is common: score by the rarest term at least
     return parsed.match_expression(frozenset(common)), sorted(found)
 
 
+def _doc_count(db: sqlite3.Connection) -> int:
+    return db.execute("SELECT MAX(id) FROM docs").fetchone()[0] or 0
+
+
 def _ranked(db: sqlite3.Connection, expression: str, category: str | None, limit: int,
-            candidates: list[int] | None) -> list[tuple[str, float]]:
-    sql = (f"SELECT d.slug, bm25(fts, {', '.join(map(str, WEIGHTS))}) AS s "
+            candidates: list[int] | None) -> dict[int, float]:
+    if not expression:
+        return {}
+    sql = (f"SELECT fts.rowid, bm25(fts, {', '.join(map(str, WEIGHTS))}) AS s "
            "FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ?")
     params: list[object] = [expression]
     if candidates is not None:
@@ -224,33 +382,172 @@ def _ranked(db: sqlite3.Connection, expression: str, category: str | None, limit
         sql += " AND d.category = ?"
         params.append(category)
     sql += " ORDER BY s LIMIT ?"
-    params.append(limit * 2 + 10)
-    best: dict[str, float] = {}
-    for slug, score in db.execute(sql, params):
-        best.setdefault(slug, round(-score, 4))
-    return list(best.items())[:limit]
+    params.append(limit)
+    return {rowid: -score for rowid, score in db.execute(sql, params)}
+
+
+# --- stage two: coverage -------------------------------------------------------------------
+
+
+def _weigh(db: sqlite3.Connection, parsed: ParsedQuery) -> None:
+    """Give each unit its weight in each language: the idf of its most common alternative.
+
+    Weights are per language because each language's articles use their own
+    words: "barang" is in half the Indonesian articles, not rare because no English
+    one has it. A unit no article of a language has (an unknown word, or a word
+    of the other language) weighs UNKNOWN_WEIGHT of the rarest possible weight
+    there; a generic word and a typo repair weigh less, being less telling.
+    """
+    meta = dict(db.execute("SELECT key, value FROM meta WHERE key LIKE 'docs_%'"))
+    totals = {lang: max(int(meta.get(f"docs_{lang}", 0)), 1) for lang in LANG_BITS}
+    terms = sorted({alt for unit in parsed.terms for alt in unit.alternatives})
+    marks = ",".join("?" * len(terms))
+    df: dict[tuple[str, str], int] = {
+        (term, lang): n for term, lang, n in db.execute(
+            f"SELECT term, lang, docs FROM df WHERE term IN ({marks})", terms)}
+    known = {term for term, _ in df}
+    unknown = 0.0
+    for unit in parsed.terms:
+        factor = (CORRECTED if unit.corrected else 1.0) * (WEAK if unit.weak else 1.0)
+        for lang, total in totals.items():
+            counts = [df[a, lang] for a in unit.alternatives if (a, lang) in df]
+            if counts:
+                unit.weights[lang] = _idf(max(counts), total) * factor
+            else:
+                unit.weights[lang] = _idf(1, total) * (0.5 if unit.prefix else UNKNOWN_WEIGHT)
+        if unit.alternatives.isdisjoint(known):
+            unknown += max(unit.weights.values())
+    everything = sum(max(unit.weights.values()) for unit in parsed.terms)
+    parsed.unknown_share = unknown / everything if everything else 1.0
+
+
+def _idf(docs: int, total: int) -> float:
+    return math.log(1 + (total - docs + 0.5) / (docs + 0.5))
+
+
+@dataclass
+class _Doc:
+    """A candidate's analysed fields, split from the stored string."""
+
+    id: int
+    lang: str
+    fields: list[frozenset[str]]
+    lines: list[frozenset[str]]  # the title, each question and tag: whole-line coverage
+
+    @classmethod
+    def parse(cls, doc_id: int, lang: str, stored: str) -> _Doc:
+        """Split what ``index.stored_terms`` wrote."""
+        title, questions, tags, summary, body = stored.split(FIELD_SEP)
+        asked = [frozenset(q.split()) for q in questions.split(QUESTION_SEP) if q]
+        labels = [frozenset(t.split()) for t in tags.split(QUESTION_SEP) if t]
+        head = frozenset(title.split())
+        fields = [head, frozenset().union(*asked), frozenset().union(*labels),
+                  frozenset(summary.split()), frozenset(body.split())]
+        return cls(doc_id, lang, fields, [head, *asked, *labels])
+
+
+def _rerank(db: sqlite3.Connection, parsed: ParsedQuery,
+            candidates: dict[int, float]) -> list[tuple[float, float, int]]:
+    """(score, bm25 share, docid) for every candidate, best first (by their sum)."""
+    rows = db.execute("SELECT t.id, d.lang, t.terms FROM doc_terms t JOIN docs d ON d.id = t.id"
+                      " WHERE t.id IN (SELECT value FROM json_each(?))",
+                      (json.dumps(list(candidates)),))
+    words = parsed.words()
+    best = max(candidates.values(), default=0.0) or 1.0
+    out = [(_score(_Doc.parse(doc_id, lang, stored), parsed, words),
+            BM25_SHARE * candidates[doc_id] / best, doc_id) for doc_id, lang, stored in rows]
+    return sorted(out, key=lambda row: row[0] + row[1], reverse=True)
+
+
+def _score(doc: _Doc, parsed: ParsedQuery, words: frozenset[str]) -> float:
+    """Coverage of the query by the document's fields and by its best line, and how much
+    of the document's title the query explains (what the article is about)."""
+    total = parsed.total_weight(doc.lang)
+    coverage = max(sum(_credit(doc, unit) for unit in parsed.terms) / total, 0.0)
+    best_line = max(_line_share(line, parsed, doc.lang) for line in doc.lines) / total
+    title = doc.lines[0]
+    about = len(title & words) / len(title) if title else 0.0
+    score = COVERAGE_SHARE * coverage + LINE_SHARE * best_line + TITLE_SHARE * about
+    return round(score, 4)
+
+
+def _credit(doc: _Doc, unit: Unit) -> float:
+    """What one unit earns in ``doc``: its weight times the best field's credit."""
+    weight = unit.weights.get(doc.lang, 0.0)
+    plain = _best_field(doc, unit.found_in)
+    if not unit.negated:
+        return weight * FIELD_CREDIT[plain] if plain is not None else 0.0
+    negated = {textproc.NEGATED_PREFIX + a for a in unit.alternatives}
+    denied = _best_field(doc, lambda terms: not negated.isdisjoint(terms))
+    if denied is not None and (plain is None or denied <= plain):
+        return weight * FIELD_CREDIT[denied]
+    # The article is about the very thing the user does not have or mean.
+    return weight * NEGATED_PLAIN if plain is not None else 0.0
+
+
+def _best_field(doc: _Doc, found: Callable[[frozenset[str]], bool]) -> int | None:
+    """The index of the strongest field (title first) where ``found`` holds, None if none."""
+    return next((i for i, terms in enumerate(doc.fields) if found(terms)), None)
+
+
+def _line_share(line: frozenset[str], parsed: ParsedQuery, lang: str) -> float:
+    """The weight of the (un-negated) units that one title, question or tag holds together."""
+    return sum(u.weights.get(lang, 0.0) for u in parsed.terms
+               if not u.negated and u.found_in(line))
+
+
+def _per_topic(db: sqlite3.Connection, scored: list[tuple[float, float, int]], lang: str,
+               language: str, limit: int) -> list[Hit]:
+    """One hit per topic, in ``lang`` where it exists, best topic first."""
+    docs = _doc_rows(db, [doc_id for _, _, doc_id in scored])
+    topics: dict[str, tuple[float, float]] = {}
+    for score, bm25, doc_id in scored:
+        boost = SAME_LANGUAGE if docs[doc_id][1] == (language or lang) else 1.0
+        slug = docs[doc_id][0]
+        topics[slug] = max(topics.get(slug, (0.0, 0.0)), ((score + bm25) * boost, score))
+    order = sorted(topics.items(), key=lambda kv: kv[1], reverse=True)[:limit]
+    hits = [_pick_version(db, slug, round(rank, 4), lang) for slug, (rank, _) in order]
+    for hit, (_, (_, fit)) in zip(hits, order, strict=True):
+        hit.fit = min(fit, 1.0)
+    return hits
+
+
+def _doc_rows(db: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[str, str]]:
+    rows = db.execute("SELECT id, slug, lang FROM docs WHERE id IN "
+                      "(SELECT value FROM json_each(?))", (json.dumps(ids),))
+    return {doc_id: (slug, lang) for doc_id, slug, lang in rows}
+
+
+def _mark_confident(hits: list[Hit], parsed: ParsedQuery) -> None:
+    """Confident: a high enough score, close to the best (a clear second is fine too), for a
+    query whose words the library mostly uses.
+
+    Words no article uses are the surest sign of a question the library does
+    not cover ("harga emas", "wordpress"): past MAX_UNKNOWN of the query's
+    weight, nothing is confident, however well the rest matched.
+    """
+    if not hits or parsed.unknown_share > MAX_UNKNOWN:
+        return
+    top = max(hit.fit for hit in hits)
+    for hit in hits:
+        hit.confident = hit.fit >= CONFIDENT and hit.fit >= top * CONFIDENT_NEAR
 
 
 def _pick_version(db: sqlite3.Connection, slug: str, score: float, lang: str) -> Hit:
-    rows = db.execute("SELECT lang, title, category, summary, path FROM docs WHERE slug = ?",
+    rows = db.execute("SELECT id, lang, title, category, summary, path FROM docs WHERE slug = ?",
                       (slug,)).fetchall()
-    chosen = next((r for r in rows if r[0] == lang), rows[0])
-    return Hit(slug=slug, lang=chosen[0], title=chosen[1], category=chosen[2],
-               summary=chosen[3], path=Path(chosen[4]), score=score, fallback=chosen[0] != lang)
+    chosen = next((r for r in rows if r[1] == lang), rows[0])
+    return Hit(slug=slug, lang=chosen[1], title=chosen[2], category=chosen[3],
+               summary=chosen[4], path=Path(chosen[5]), score=score, fallback=chosen[1] != lang,
+               doc_id=chosen[0])
 
 
-_MARKUP = re.compile(r"[#*_`>|]+|^\s*\d+\.\s+|^\s*[-+]\s+", re.MULTILINE)
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# --- snippets ------------------------------------------------------------------------------
 
 
-def _plain_body(path: Path) -> str:
-    from tokohelp.articles import link_text_only, split_front_matter
-
-    try:
-        _, body = split_front_matter(path.read_text(encoding="utf-8", errors="replace"))
-    except Exception:
-        return ""
-    return _MARKUP.sub("", link_text_only(body))
+def _stored_text(db: sqlite3.Connection, doc_id: int) -> str:
+    row = db.execute("SELECT text FROM doc_terms WHERE id = ?", (doc_id,)).fetchone()
+    return unpack(row[0]) if row else ""
 
 
 def _matches(word: str, stems: set[str], prefixes: list[str]) -> bool:
@@ -260,12 +557,38 @@ def _matches(word: str, stems: set[str], prefixes: list[str]) -> bool:
     return textproc.stem(norm, "id") in stems or textproc.stem(norm, "en") in stems
 
 
-def make_snippet(path: Path, parsed: ParsedQuery) -> tuple[str, list[tuple[int, int]]]:
+def _sentences(text: str) -> list[str]:
+    """Split stored snippet lines into sentences at ". ", "! ", "? " and ": "."""
+    out: list[str] = []
+    for line in text.splitlines():
+        for mark in ". ", "! ", "? ", ": ":
+            line = line.replace(mark, mark[0] + "\n")
+        out.extend(s.strip() for s in line.split("\n") if s.strip())
+    return out
+
+
+def _word_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the letter-and-digit runs of ``text`` (what the reader sees as words)."""
+    spans, start = [], -1
+    for at, char in enumerate(text + " "):
+        if char.isalnum():
+            start = at if start < 0 else start
+        elif start >= 0:
+            spans.append((start, at))
+            start = -1
+    return spans
+
+
+def make_snippet(text: str, parsed: ParsedQuery) -> tuple[str, list[tuple[int, int]]]:
     """The body sentence with the most query words, trimmed, with highlight spans."""
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?:])\s+|\n+", _plain_body(path)) if s.strip()]
+    sentences = _sentences(text)
     if not sentences:
         return "", []
     hit = parsed.highlights
-    best = max(sentences, key=lambda sentence: sum(map(hit, _WORD.findall(sentence))))
-    text = best if len(best) <= SNIPPET_CHARS else best[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
-    return text, [m.span() for m in _WORD.finditer(text) if hit(m.group())]
+
+    def hits_in(sentence: str) -> int:
+        return sum(hit(sentence[a:b]) for a, b in _word_spans(sentence))
+
+    best = max(sentences, key=hits_in)
+    out = best if len(best) <= SNIPPET_CHARS else best[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+    return out, [(a, b) for a, b in _word_spans(out) if hit(out[a:b])]

@@ -143,6 +143,25 @@ class Session:
         return check_article_lang(self.config) or self.lang
 
     @cached_property
+    def article_lang_chosen(self) -> bool:
+        """Whether the reader chose the article language (--lang, TOKOHELP_LANG or the
+        config) rather than it coming from the locale.
+
+        Only a chosen language overrides the language a search query is written in.
+        """
+        import os
+
+        from tokohelp.config import check_article_lang, check_configured_lang
+        from tokohelp.errors import ConfigError
+
+        if self.lang_option or os.environ.get("TOKOHELP_LANG"):
+            return True
+        try:
+            return bool(check_article_lang(self.config) or check_configured_lang(self.config))
+        except ConfigError:
+            return False
+
+    @cached_property
     def article_dirs(self) -> list[Path]:
         """The article library (``TOKOHELP_ARTICLES`` or the bundled articles)."""
         from tokohelp.config import article_dirs

@@ -2,14 +2,16 @@
 
 Articles and queries go through the same steps so they meet in the middle:
 lower-cased ASCII tokens, stopwords dropped, Snowball stems (Indonesian for
-Indonesian text, English for English; a query gets both since we cannot know
-its language), plus a hidden concept term for every cross-language synonym
-phrase found (``zzrefund`` for "refund" and for "pengembalian dana").
+Indonesian text, English for English), plus a hidden concept term for every
+cross-language synonym phrase found (``zzrefund`` for "refund" and for
+"pengembalian dana").  Every word list is data in ``data/synonyms.toml``.
+
+Nothing here compiles a regular expression: tokenising is a ``str.translate``
+and a split, which is faster and keeps pattern compilation off the search path.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 import unicodedata
 from dataclasses import dataclass
@@ -22,20 +24,37 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CONCEPT_PREFIX = "zz"
-ANALYZER_VERSION = "4"
-_TOKEN = re.compile(r"[a-z0-9]+")
+# A negated word or concept is also stored as NEGATED_PREFIX + term ("tanpa kartu kredit"
+# adds "zqkartu", "zqzzcreditcard"), so "I don't have a credit card" can find it.
+NEGATED_PREFIX = "zq"
+ANALYZER_VERSION = "5"
 _STEMMER_NAMES = {"id": "indonesian", "en": "english"}
 MAX_QUERY_TOKENS = 48
+# Between two words of a synonym phrase, this many stopwords may stand in the text
+# ("don't have a credit card" still matches the phrase "don't have credit card").
+PHRASE_GAP = 2
+# A negation cue covers this many following content words.
+NEGATION_SCOPE = 3
+# Every ASCII character that is not [a-z0-9] becomes a space (upper case is gone by then).
+_SEPARATORS = {c: " " for c in range(128) if not chr(c).isalnum() or chr(c).isupper()}
+
+Phrase = tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Stopwords, slang and synonym concepts loaded from ``data/synonyms.toml``."""
+    """Stopwords, slang, synonym concepts, negation cues and language hints, from data."""
 
     stopwords: frozenset[str]
     slang: dict[str, str]
-    # first word of a phrase -> [(the whole phrase, its concept term), ...]
-    phrase_starts: dict[str, list[tuple[tuple[str, ...], str]]]
+    # first word of a phrase -> [(the whole phrase, its concept term), ...], longest first
+    phrase_starts: dict[str, list[tuple[Phrase, str]]]
+    negation_cues: tuple[Phrase, ...]
+    negation_breaks: frozenset[str]
+    # words that mark a query as Indonesian or English (their function words)
+    language_words: dict[str, frozenset[str]]
+    boilerplate_sections: frozenset[str]
+    weak: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -43,17 +62,37 @@ def vocabulary() -> Vocabulary:
     """Load the vocabulary once per process."""
     raw = (Path(__file__).parent / "data" / "synonyms.toml").read_text("utf-8")
     data = tomllib.loads(raw)
-    starts: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-    for concept in data.get("concept", []):
-        for phrase in concept["phrases"]:
-            words = tuple(tokenize(phrase))
-            if words:
-                starts.setdefault(words[0], []).append((words, CONCEPT_PREFIX + concept["id"]))
+    stop = data.get("stopwords", {})
+    negation = data.get("negation", {})
     return Vocabulary(
-        stopwords=frozenset(data.get("stopwords", [])),
+        stopwords=frozenset(w for words in stop.values() for w in words),
         slang=dict(data.get("slang", {})),
-        phrase_starts=starts,
+        phrase_starts=_phrase_starts(data.get("concept", []), dict(data.get("slang", {}))),
+        negation_cues=tuple(sorted({tuple(tokenize(c)) for c in negation.get("cues", [])} - {()},
+                                   key=len, reverse=True)),
+        negation_breaks=frozenset(negation.get("breaks", [])),
+        language_words={lang: frozenset(stop.get(lang, [])) | frozenset(
+            data.get("language", {}).get(lang, [])) for lang in _STEMMER_NAMES},
+        boilerplate_sections=frozenset(" ".join(tokenize(h)) for h in data.get(
+            "boilerplate", {}).get("sections", [])),
+        weak=frozenset(data.get("weak", {}).get("words", [])),
     )
+
+
+def _phrase_starts(concepts: list[dict], slang: dict[str, str]
+                   ) -> dict[str, list[tuple[Phrase, str]]]:
+    """Phrases by first word. Each is kept as written (articles) and with its slang expanded
+    (queries are expanded first), so "nomor cs" also matches "nomor customer service"."""
+    starts: dict[str, list[tuple[Phrase, str]]] = {}
+    for concept in concepts:
+        for phrase in concept["phrases"]:
+            written = tuple(tokenize(phrase))
+            for words in dict.fromkeys((written, tuple(_expand(list(written), slang)))):
+                if words:
+                    starts.setdefault(words[0], []).append((words, CONCEPT_PREFIX + concept["id"]))
+    for options in starts.values():
+        options.sort(key=lambda option: len(option[0]), reverse=True)
+    return starts
 
 
 def normalize(text: str) -> str:
@@ -65,8 +104,22 @@ def normalize(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """ASCII word tokens of the normalised text."""
-    return _TOKEN.findall(normalize(text))
+    """ASCII word tokens of the normalised text.
+
+    A one-letter prefix joins its word ("e-mail", "e-wallet" and "email" are one
+    token), so the lone letter does not become a word of its own.
+    """
+    text = normalize(text)
+    if "-" in text:
+        text = " ".join(_join_letter_prefix(chunk) for chunk in text.split())
+    return text.translate(_SEPARATORS).split()
+
+
+def _join_letter_prefix(chunk: str) -> str:
+    word = chunk.lstrip("([{\"'")
+    if len(word) > 2 and word[1] == "-" and word[0].isalpha() and word[2].isalnum():
+        return word[0] + word[2:]
+    return chunk
 
 
 @lru_cache(maxsize=2)
@@ -86,15 +139,72 @@ def stem_words(words: list[str], lang: str) -> list[str]:
     return _stemmer(lang).stemWords(words)
 
 
+def phrase_end(tokens: list[str], start: int, phrase: Phrase, stop: frozenset[str]) -> int:
+    """Where ``phrase`` ends when it starts at ``start`` (0 when it does not).
+
+    Up to PHRASE_GAP stopwords may stand between the phrase's words, so the
+    phrases in the data need not spell out every article and pronoun.
+    """
+    at = start + 1
+    for word in phrase[1:]:
+        gap = 0
+        while at < len(tokens) and tokens[at] != word and tokens[at] in stop and gap < PHRASE_GAP:
+            at, gap = at + 1, gap + 1
+        if at >= len(tokens) or tokens[at] != word:
+            return 0
+        at += 1
+    return at
+
+
+def concept_spans(tokens: list[str]) -> list[tuple[int, int, str]]:
+    """Synonym phrases in ``tokens`` as (start, end, concept term), longest match first.
+
+    Matching runs left to right and a phrase inside a longer one does not count
+    ("kartu kredit" is a credit card, not also the "kredit" of an installment).
+    """
+    voc = vocabulary()
+    found: list[tuple[int, int, str]] = []
+    position = 0
+    while position < len(tokens):
+        matches = [(phrase_end(tokens, position, phrase, voc.stopwords), concept)
+                   for phrase, concept in voc.phrase_starts.get(tokens[position], ())]
+        longest = max((end for end, _ in matches), default=0)
+        found += [(position, end, concept) for end, concept in dict.fromkeys(matches)
+                  if end == longest and end]
+        position = max(longest, position + 1)
+    return found
+
+
 def concepts(tokens: list[str]) -> list[str]:
     """Concept terms for every synonym phrase that occurs in ``tokens``."""
-    starts = vocabulary().phrase_starts
-    found: list[str] = []
-    for position in [i for i, token in enumerate(tokens) if token in starts]:
-        for phrase, concept in starts[tokens[position]]:
-            if len(phrase) == 1 or tuple(tokens[position:position + len(phrase)]) == phrase:
-                found.append(concept)
-    return found
+    return [concept for _, _, concept in concept_spans(tokens)]
+
+
+def negated_positions(tokens: list[str]) -> set[int]:
+    """Positions of the words a negation cue ("tanpa", "don't have", ...) applies to.
+
+    The scope is the next NEGATION_SCOPE content words, cut short by a break
+    word such as "tapi" or "but".
+    """
+    voc = vocabulary()
+    negated: set[int] = set()
+    for position in range(len(tokens)):
+        for cue in voc.negation_cues:
+            end = position + len(cue)
+            if tuple(tokens[position:end]) == cue:
+                negated |= _scope(tokens, end, voc)
+                break
+    return negated
+
+
+def _scope(tokens: list[str], start: int, voc: Vocabulary) -> set[int]:
+    scope: set[int] = set()
+    for at in range(start, len(tokens)):
+        if tokens[at] in voc.negation_breaks or len(scope) >= NEGATION_SCOPE:
+            break
+        if tokens[at] not in voc.stopwords:
+            scope.add(at)
+    return scope
 
 
 def index_terms(text: str, lang: str) -> list[str]:
@@ -103,16 +213,25 @@ def index_terms(text: str, lang: str) -> list[str]:
 
 
 def terms_for_tokens(tokens: list[str], lang: str) -> list[str]:
-    """:func:`index_terms` for text already tokenised."""
+    """:func:`index_terms` for text already tokenised, with negated forms where negated."""
     stop = vocabulary().stopwords
-    stemmer = _stemmer(lang)
-    stems = stemmer.stemWords([t for t in tokens if t not in stop])
-    return stems + concepts(tokens)
+    stems = _stemmer(lang).stemWords([t for t in tokens if t not in stop])
+    spans = concept_spans(tokens)
+    terms = stems + [concept for _, _, concept in spans]
+    negated = negated_positions(tokens)
+    if negated:
+        terms += [NEGATED_PREFIX + t for t in _stemmer(lang).stemWords(
+            [tokens[i] for i in sorted(negated)])]
+        terms += [NEGATED_PREFIX + c for start, end, c in spans if negated & set(range(start, end))]
+    return terms
 
 
 def expand_slang(tokens: list[str]) -> list[str]:
     """Replace colloquial words and abbreviations, following chains (gmn -> gimana -> ...)."""
-    slang = vocabulary().slang
+    return _expand(tokens, vocabulary().slang)
+
+
+def _expand(tokens: list[str], slang: dict[str, str]) -> list[str]:
     out: list[str] = []
     for token in tokens:
         seen = 0
@@ -125,3 +244,31 @@ def expand_slang(tokens: list[str]) -> list[str]:
 def query_tokens(query: str) -> list[str]:
     """Tokens of a user query after slang expansion, capped so huge input stays cheap."""
     return expand_slang(tokenize(query[:4000]))[:MAX_QUERY_TOKENS]
+
+
+def language_votes(tokens: list[str]) -> dict[str, int]:
+    """How many of ``tokens`` are function words (or slang) of each language."""
+    voc = vocabulary()
+    votes = {lang: sum(t in words for t in tokens) for lang, words in voc.language_words.items()}
+    votes["id"] += sum(t in voc.slang for t in tokens)
+    return votes
+
+
+def strip_boilerplate(body: str) -> str:
+    """The body without its boilerplate sections (the "if it still fails" footer and the like).
+
+    Those sections read alike in every article, so their words (CS, Tokopedia
+    Care, phone) would carry no weight anywhere; the topics they point to have
+    their own articles.
+    """
+    skip = vocabulary().boilerplate_sections
+    if not skip:
+        return body
+    kept: list[str] = []
+    skipping = False
+    for line in body.splitlines():
+        if line.startswith("#"):
+            skipping = " ".join(tokenize(line)) in skip
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept)

@@ -113,10 +113,43 @@ def test_evaluate_scores_a_ranker_and_lists_misses():
     queries = [quality.Query("one", "en", ("a",)), quality.Query("two", "en", ("b",)),
                quality.Query("three", "id", ("c",))]
     answers = {"one": ["a"], "two": ["x", "b"], "three": ["x", "y", "z", "c"]}
-    scores = quality.evaluate("fixed", lambda text, lang: answers[text], queries)
+    scores = quality.evaluate(
+        "fixed", lambda text, lang: quality.Answer(tuple(answers[text]), True), queries)
     assert (scores.top1, scores.top3) == (pytest.approx(1 / 3), pytest.approx(2 / 3))
     assert scores.mrr == pytest.approx((1 + 0.5 + 0.25) / 3)
     assert scores.misses == ["three"]
+
+
+def test_mrr_counts_only_the_first_five():
+    assert quality.mrr([1, 6]) == pytest.approx(0.5)
+
+
+def test_out_of_scope_precision_and_recall():
+    queries = [quality.Query("weather", "en", (), "oos"), quality.Query("stocks", "en", (), "oos"),
+               quality.Query("refund", "en", ("r",), "short")]
+    said = {"weather": quality.Answer(("x",), False), "stocks": quality.Answer(("x",), True),
+            "refund": quality.Answer(("r",), False)}
+    scores = quality.evaluate("fixed", lambda text, lang: said[text], queries)
+    # "nothing fits" said twice (weather, refund), right once; one of two oos queries caught
+    assert (scores.oos_precision, scores.oos_recall, scores.oos_queries) == (0.5, 0.5, 2)
+    assert scores.queries == 1 and scores.top1 == 1.0
+
+
+def test_fts5_baseline_has_no_analysis(tmp_path):
+    from tests.helpers import make_library
+
+    index = quality.FTS5(make_library(tmp_path / "lib"))
+    assert index.rank("refund")[0] == "money-back"
+    assert index.rank("refunds") == []  # no stemming
+    assert index.rank("pengembalian dana", 10)[0] == "money-back"  # the id file's words
+    assert index.rank('" OR *') == []  # quotes and operators are only words
+
+
+def test_splits_load_their_files():
+    dev = quality.load_split("dev")
+    assert len(dev) >= len(quality.load_queries())
+    assert {q.split for q in dev} == {"dev"}
+    assert all(q.group in quality.GROUPS for q in dev)
 
 
 def test_evaluation_set_loads():

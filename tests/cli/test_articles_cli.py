@@ -39,7 +39,7 @@ def test_search_json_shape_is_pinned():
     hits = json.loads(result.stdout)
     assert result.exit_code == 0 and hits
     assert set(hits[0]) == {"slug", "title", "category", "lang", "score", "snippet", "path",
-                            "fallback"}
+                            "fallback", "confident"}
     assert hits[0]["slug"] == "refund-not-received" and hits[0]["lang"] == "id"
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
 
@@ -93,7 +93,10 @@ def test_show_renders_raw_and_json(library):
 
 def test_show_fallback_is_marked(library):
     result = run("--lang", "id", "show", "parcel-late")
-    assert result.exit_code == 0 and "Shown in 'en'" in result.stderr
+    assert result.exit_code == 0
+    assert "Ditampilkan dalam 'en': tidak tersedia dalam bahasa Indonesia" in result.stderr
+    english = run("--lang", "en", "show", "money-back")
+    assert "Shown in" not in english.stderr
 
 
 def test_show_unknown_slug_exits_3_with_suggestion(library):

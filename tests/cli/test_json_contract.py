@@ -20,7 +20,7 @@ NUM = (int, float)
 OPT_STR = (str, type(None))
 
 HIT = {"slug": str, "title": str, "category": str, "lang": str, "score": NUM, "snippet": str,
-       "path": str, "fallback": bool}
+       "path": str, "fallback": bool, "confident": bool}
 ITEM = {"slug": str, "title": str, "category": str, "lang": str, "path": str, "fallback": bool}
 CATEGORY = {"id": str, "name": str, "articles": int}
 ARTICLE = {"slug": str, "title": str, "category": str, "lang": str, "tags": list,

@@ -243,4 +243,4 @@ def test_show_raw_and_json_have_no_channel_list():
 
 def test_show_in_indonesian_names_channels_in_indonesian():
     result = runner.invoke(app, ["--lang", "id", "show", "contact-customer-service"])
-    assert "Hubungi customer service" in result.stdout and "Pusat Bantuan" in result.stdout
+    assert "Hubungi CS Tokopedia" in result.stdout and "Pusat Bantuan" in result.stdout

@@ -177,7 +177,7 @@ app.command("index", help=articles.INDEX_HELP)(articles.index_cmd)
 # Nouns with sub-commands or their own module register below.
 from tokohelp.cli import config_cmd, ticket  # noqa: E402
 
-app.add_typer(ticket.app, name="ticket", help="File and track help requests.")
+app.add_typer(ticket.app, name="ticket", help=N_("File and track help requests."))
 app.add_typer(config_cmd.app, name="config", help=config_cmd.app.info.help)
 from tokohelp.cli import contact  # noqa: E402
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.cli.output import Env, safe
-from tokohelp.i18n import _, format_date
+from tokohelp.i18n import N_, _, format_date
 from tokohelp.safe import strip_control
 
 if TYPE_CHECKING:
@@ -16,24 +16,34 @@ if TYPE_CHECKING:
     from tokohelp.catalog import SearchResult, ShownArticle
     from tokohelp.ranking import Hit
 
-FALLBACK_NOTE = {"id": "tidak tersedia dalam bahasa Indonesia", "en": "not available in English"}
+
+
+def fallback_note(requested: str) -> str:
+    """Why an article is shown in the other language, in the interface language."""
+    if requested == "id":
+        return _("not available in Indonesian")
+    return _("not available in English")
 
 
 def show_categories(env: Env, result: CategoryList) -> None:
     """A table of categories."""
     from rich.table import Table
 
-    table = Table("id", "name", "topics", box=None, header_style="bold")
-    for cat in result.categories:
-        table.add_row(safe(cat.id), safe(cat.name), str(cat.articles))
+    table = Table("#", safe(_("id")), safe(_("name")), safe(_("topics")), box=None,
+                  header_style="bold")
+    for number, cat in enumerate(result.categories, start=1):
+        table.add_row(str(number), safe(cat.id), safe(cat.name), str(cat.articles))
     env.out.print(table)
+    env.out.print("[dim]" + safe(_("One category: tokohelp list --category ID, NAME or #"))
+                  + "[/dim]")
 
 
 def show_list(env: Env, result: ArticleList) -> None:
     """A table of articles grouped by category order."""
     from rich.table import Table
 
-    table = Table("slug", "title", "category", box=None, header_style="bold")
+    table = Table(safe(_("slug")), safe(_("title")), safe(_("category")), box=None,
+                  header_style="bold")
     for item in result.items:
         marker = f" [dim]({item.lang})[/dim]" if item.fallback else ""
         table.add_row(safe(item.slug), safe(item.title) + marker, safe(item.category))
@@ -49,48 +59,114 @@ def _highlighted(hit: Hit) -> Any:
     return text
 
 
+# The no-fit view lists at most this many weak matches.
+MAX_WEAK = 3
+LANGUAGE_NAMES = {"id": N_("Indonesian"), "en": N_("English")}
+
+
 def show_search(env: Env, answer: SearchAnswer) -> None:
-    """The hits, or on no match what to try next."""
-    if answer.no_match:
-        return show_no_match(env, answer.found, answer.category_ids)
-    show_hits(env, answer.found, answer.lang)
+    """Confident hits; else "no article seems to fit" with the weak matches and who helps;
+    else (nothing matched at all) what to try next. Then the other-language hint."""
+    found = answer.found
+    if not found.hits:
+        show_no_match(env, found, answer.category_ids)
+    elif found.confident:
+        show_hits(env, found.hits, answer.lang)
+    else:
+        show_no_fit(env, found, answer.lang)
+    if found.other_lang:
+        env.err.print("[dim]" + safe(other_lang_hint(found)) + "[/dim]")
 
 
-def show_hits(env: Env, result: SearchResult, lang: str) -> None:
+def other_lang_hint(found: SearchResult) -> str:
+    """How to see the articles in the other language (query's or reader's)."""
+    return _("In {language}: tokohelp --lang {lang} search {query}").format(
+        language=_(LANGUAGE_NAMES[found.other_lang]), lang=found.other_lang,
+        query=_quoted(found.query))
+
+
+def _quoted(query: str) -> str:
+    """The query as one shell word, trimmed so a hint stays one line."""
+    import shlex
+
+    return shlex.quote(" ".join(query.split())[:80])
+
+
+def show_hits(env: Env, hits: list[Hit], lang: str, *, footer: bool = True) -> None:
     """Numbered hits: title, slug and category, then a highlighted snippet.
 
     Piped output has no styles to show, so it is written as plain lines without
     loading Rich at all: the most common command stays fast in scripts too.
     """
     if not env.stdout_isatty:
-        return _plain_hits(env, result, lang)
-    for number, hit in enumerate(result.hits, start=1):
-        note = f" [dim]({FALLBACK_NOTE[lang]})[/dim]" if hit.fallback else ""
+        return _plain_hits(env, hits, lang, footer)
+    for number, hit in enumerate(hits, start=1):
+        note = f" [dim]({safe(fallback_note(lang))})[/dim]" if hit.fallback else ""
         env.out.print(f"[bold]{number}. {safe(hit.title)}[/bold]{note}")
         env.out.print(f"   [cyan]{safe(hit.slug)}[/cyan] · {safe(hit.category)}")
         if hit.snippet:
             env.out.print("   ", _highlighted(hit), sep="")
-    env.out.print(f"[dim]Read one: tokohelp show {safe(result.hits[0].slug)}[/dim]")
+    if footer:
+        env.out.print("[dim]" + safe(read_one(hits[0].slug)) + "[/dim]")
 
 
-def _plain_hits(env: Env, result: SearchResult, lang: str) -> None:
+def read_one(slug: str) -> str:
+    """The hint that ends a list of hits."""
+    return _("Read one: tokohelp show {slug}").format(slug=slug)
+
+
+def _plain_hits(env: Env, hits: list[Hit], lang: str, footer: bool) -> None:
     lines = []
-    for number, hit in enumerate(result.hits, start=1):
-        note = f" ({FALLBACK_NOTE[lang]})" if hit.fallback else ""
+    for number, hit in enumerate(hits, start=1):
+        note = f" ({fallback_note(lang)})" if hit.fallback else ""
         lines += [f"{number}. {hit.title}{note}", f"   {hit.slug} · {hit.category}"]
         lines += [f"   {hit.snippet}"] if hit.snippet else []
-    lines.append(f"Read one: tokohelp show {result.hits[0].slug}")
+    if footer:
+        lines.append(read_one(hits[0].slug))
+    _write_plain(env, lines)
+
+
+def _write_plain(env: Env, lines: list[str]) -> None:
     env.stdout.write("".join(strip_control(line) + "\n" for line in lines))
+
+
+def show_no_fit(env: Env, result: SearchResult, lang: str) -> None:
+    """No confident answer: say so plainly, list the weak matches under it, offer people."""
+    heading = _("No article seems to fit.")
+    weak = _("Weak matches:")
+    if env.stdout_isatty:
+        env.out.print(f"[bold]{safe(heading)}[/bold]")
+        env.out.print(f"[dim]{safe(weak)}[/dim]")
+    else:
+        _write_plain(env, [heading, weak])
+    show_hits(env, result.hits[:MAX_WEAK], lang, footer=False)
+    offers = person_offers(result.query)
+    if env.stdout_isatty:
+        for line in offers:
+            env.out.print(safe(line))
+    else:
+        _write_plain(env, offers)
+
+
+def person_offers(query: str) -> list[str]:
+    """Where to go when no article answers: a channel chosen for the problem, or a request."""
+    return [_("Ask a person: tokohelp contact --for {query}").format(query=_quoted(query)),
+            _("Or file a help request: tokohelp ticket new")]
 
 
 def show_no_match(env: Env, result: SearchResult, category_ids: list[str]) -> None:
     """Say nothing matched and what to try next."""
-    env.err.print(f"No article matches [bold]{safe(result.query[:80])}[/bold].")
+    env.err.print(safe(_("No article matches {query}.").format(query=result.query[:80])))
     if result.suggestions:
-        env.err.print("Closest titles: " + "; ".join(safe(s) for s in result.suggestions))
-    env.err.print("Browse a category with: tokohelp list --category ID")
-    env.err.print("Category ids: " + ", ".join(safe(c) for c in category_ids))
-    env.err.print("Or reach a person: tokohelp contact")
+        env.err.print(safe(_("Closest titles: {titles}").format(
+            titles="; ".join(result.suggestions))))
+    env.err.print(safe(_("Browse a category with: tokohelp list --category ID")))
+    env.err.print(safe(_("Category ids: {ids}").format(ids=", ".join(category_ids))))
+    if result.query.strip():
+        for line in person_offers(result.query):
+            env.err.print(safe(line))
+    else:
+        env.err.print(safe(_("Or reach a person: tokohelp contact")))
 
 
 def show_page(env: Env, page: ArticlePage) -> None:
@@ -132,7 +208,8 @@ def _show_notes(env: Env, shown: ShownArticle) -> None:
         env.err.print("[dim]" + safe(_("'{alias}' is now '{slug}'.").format(
             alias=shown.alias, slug=a.slug)) + "[/dim]")
     if shown.fallback:
-        env.err.print(f"[dim]Shown in '{a.lang}': {FALLBACK_NOTE[shown.requested_lang]}.[/dim]")
+        env.err.print("[dim]" + safe(_("Shown in '{lang}': {why}.").format(
+            lang=a.lang, why=fallback_note(shown.requested_lang))) + "[/dim]")
 
 
 def show_raw(env: Env, shown: ShownArticle) -> None:
@@ -143,14 +220,16 @@ def show_raw(env: Env, shown: ShownArticle) -> None:
 
 def show_index(env: Env, report: IndexReport) -> None:
     """Index facts as aligned lines."""
-    import time
+    from tokohelp.i18n import format_datetime
 
     info = report.info
-    built = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.built))
+    built = format_datetime(info.built)
     if info.rebuilt:
-        built += " (just now)"
-    rows = [("index", info.path), ("articles from", ", ".join(map(str, info.article_dirs))),
-            ("files", info.files), ("articles", info.articles), ("topics", info.topics),
-            ("built", built), ("skipped", len(info.problems))]
+        built += " " + _("(just now)")
+    rows = [(_("index"), info.path),
+            (_("articles from"), ", ".join(map(str, info.article_dirs))),
+            (_("files"), info.files), (_("articles"), info.articles), (_("topics"), info.topics),
+            (_("built"), built), (_("skipped"), len(info.problems))]
+    width = max(len(key) for key, _value in rows)
     for key, value in rows:
-        env.out.print(f"[bold]{key:>13}[/bold]  {safe(str(value))}")
+        env.out.print(f"[bold]{safe(key):>{width}}[/bold]  {safe(str(value))}")

@@ -21,7 +21,7 @@ from tokohelp.i18n import N_, _
 CLICK_MESSAGES = (
     N_("Usage: "), N_("Options"), N_("Arguments"), N_("Commands"),
     N_("Show this message and exit."), N_("required"), N_("default: {default}"),
-    N_("No such command {name!r}."), N_("Missing command."), N_("Aborted!"),
+    N_("No such command {name!r}."), N_("Missing command."),
 )
 _SAVED = "_tokohelp_msgids"
 
@@ -147,8 +147,10 @@ def _known(text: str) -> str:
 
 
 _SHAPES = (
-    (r"(?P<value>'.*') is not a valid integer\.", N_("{value} is not a valid integer.")),
-    (r"(?P<value>'.*') is not a valid float\.", N_("{value} is not a valid number.")),
+    (r"(?P<value>'.*') is not a valid (?:integer|int range)\.",
+     N_("{value} is not a valid integer.")),
+    (r"(?P<value>'.*') is not a valid (?:float|float range)\.",
+     N_("{value} is not a valid number.")),
     (r"(?P<value>.*) is not in the range (?P<range>.*)\.",
      N_("{value} is not in the range {range}.")),
     (r"(?P<value>'.*') is not one of (?P<choices>.*)\.", N_("{value} is not one of {choices}.")),
