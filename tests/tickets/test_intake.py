@@ -336,3 +336,9 @@ def test_reading_stdin_bytes_from_a_pipe(deps):
                         ScriptedAsker(interactive=False), deps)
     assert got.ticket.body == "Dana belum masuk."
     assert os.environ["TOKOHELP_DATA_DIR"]
+
+
+def test_weak_matches_are_not_offered(deps):
+    asker = ScriptedAsker(["", "", "", "Body."])  # order, e-mail, attachments, message
+    got = intake.gather(request(subject="Refund not received", category="refund"), asker, deps)
+    assert asker.offered == [] and got.ticket.body == "Body."

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tokohelp.errors import AbortedError, NotFoundError, StorageError, TokohelpError, UsageError
 from tokohelp.i18n import _, ngettext
@@ -71,11 +71,11 @@ def profile_email(cfg: Config) -> str | None:
 
 
 def intake_deps(cfg: Config, lang: str, staging: Path, data_dir: Path,
-                store: Callable[[], Store]) -> IntakeDeps:
+                store: Callable[[], Store], index: Callable[[], Any] | None = None) -> IntakeDeps:
     """Intake's view of the library, attachment rules and store, each loaded once."""
     return IntakeDeps(data_dir=data_dir,
                       categories=functools.cache(lambda: category_choices(lang)),
-                      suggest=lambda query, category: _suggest(lang, query, category),
+                      suggest=lambda query, category: _suggest(lang, query, index),
                       check_files=lambda paths: checked_copies(cfg, paths, staging),
                       save_draft=lambda new, files: _save_draft(store(), new, files),
                       default_email=profile_email(cfg))
@@ -90,10 +90,11 @@ def category_choices(lang: str) -> list[CategoryChoice]:
             for c in load_categories(config.article_dirs())]
 
 
-def _suggest(lang: str, query: str, category: str | None) -> list:
+def _suggest(lang: str, query: str, index: Callable[[], Any] | None) -> list:
+    """Only the articles the search is confident about (weak matches would be noise)."""
     from tokohelp import catalog
 
-    return catalog.search(query, lang, category=category, limit=OFFER_LIMIT).hits
+    return catalog.confident_articles(query, lang, OFFER_LIMIT, index() if index else None)
 
 
 def checked_copies(cfg: Config, paths: list[Path], staging: Path) -> list[CheckedFile]:

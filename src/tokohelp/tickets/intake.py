@@ -227,15 +227,23 @@ def resolve_category(answer: str, choices: list[CategoryChoice], source: str) ->
 def _offer_articles(partial: Partial, asker: Asker, deps: IntakeDeps,
                     files: list[CheckedFile]) -> None:
     """Articles that confidently match, before the message is written; a broken index is skipped."""
-    query = f"{partial.subject} {partial.body}".strip()
     try:
-        hits = [h for h in deps.suggest(query, partial.category) if getattr(h, "confident", True)]
+        hits = _confident_hits(partial, deps)
     except Exception as exc:  # a broken index must never cost the user their ticket
         asker.warn(_("could not look for matching articles ({reason}); going on").format(
             reason=getattr(exc, "message", type(exc).__name__)))
         return
     if hits and not asker.offer(hits[:OFFER_LIMIT]):
         _declined(partial, files, deps)
+
+
+def _confident_hits(partial: Partial, deps: IntakeDeps) -> list[Hit]:
+    """What the search is confident about for the subject, then for a message already given."""
+    found: dict[str, Hit] = {}
+    for query in filter(None, [partial.subject, partial.body[:2000]]):
+        for hit in deps.suggest(query, partial.category):
+            found.setdefault(hit.slug, hit)
+    return list(found.values())
 
 
 def _declined(partial: Partial, files: list[CheckedFile], deps: IntakeDeps) -> None:

@@ -42,7 +42,8 @@ def new_ticket(session: Session, request: IntakeRequest, asker: Asker, *, dry_ru
     target = session.backend(request.backend)
     with snapshot.staging() as staging:
         deps = filing.intake_deps(session.config, session.article_lang, staging,
-                                  config.data_dir(), lambda: session.store)
+                                  config.data_dir(), lambda: session.store,
+                                  lambda: session.index)
         gathered = intake.gather(request, asker, deps)
         if dry_run:
             from tokohelp.tickets.service import dry_run as describe
