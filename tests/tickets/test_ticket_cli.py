@@ -35,6 +35,7 @@ class Webhook:
 
     def __init__(self) -> None:
         self.posts: list[str] = []
+        self.arrived: list[str] = []  # keys of POSTs received, before any delay
         self.bodies: list[dict] = []
         self.auth: list[str | None] = []
         self.keys: dict[str, str] = {}
@@ -58,6 +59,7 @@ class Webhook:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 key = self.headers["Idempotency-Key"]
+                desk.arrived.append(key)
                 time.sleep(desk.delay)
                 with desk.lock:
                     desk.posts.append(key)

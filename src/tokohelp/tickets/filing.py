@@ -142,11 +142,16 @@ def _send_new(store: Store, ticket: Ticket, sender: object) -> Created:
 
     if sender is None:
         return Created(ticket, store.path)
+    from tokohelp.tickets.sender import SendOutcome, retry_advice
+
     sender.sleep.start(ticket.id)  # type: ignore[attr-defined]
     try:
         outcome = sender.send(ticket.id)  # type: ignore[attr-defined]
     except KeyboardInterrupt as exc:
         raise stays_queued([ticket.id], exc) from None
+    except TokohelpError as exc:  # stored already: the outcome says what state it is in
+        outcome = SendOutcome(ticket.id, "queued", exc.message, ticket,
+                              exc.hint or retry_advice(ticket.id, "queued"))
     return Created(outcome.ticket or store.get(ticket.id), store.path, outcome)
 
 
@@ -257,21 +262,19 @@ def send_all(ids: list[int], cfg: Config, store: Store,
     from tokohelp.tickets import service
 
     refused = queue_drafts(store, ids, cfg, category_choices("en"))  # names of both languages
-    done: list[int] = []
-
-    def record(outcome: SendOutcome) -> None:
-        done.append(outcome.ticket_id)
-        if progress:
-            progress(outcome)
-
     to_send = [i for i in ids if i not in refused]
     try:
-        outcomes = service.send(to_send, record, cfg=cfg, store=store)
+        outcomes = service.send(to_send, progress, cfg=cfg, store=store)
     except KeyboardInterrupt as exc:
-        raise stays_queued([i for i in to_send if i not in done], exc) from None
+        raise stays_queued(_not_sent(store, to_send), exc) from None
     by_id = {o.ticket_id: o for o in outcomes}
     by_id.update({i: refused_outcome(store.get(i), p) for i, p in refused.items()})
     return [by_id[i] for i in ids]
+
+
+def _not_sent(store: Store, ids: list[int]) -> list[int]:
+    """The tickets among ``ids`` that are still waiting (what an interruption leaves)."""
+    return [i for i in ids if store.get(i).status in ("queued", "failed")]
 
 
 def edit_draft(store: Store, ticket: Ticket, change: drafts.DraftChange) -> Ticket:
