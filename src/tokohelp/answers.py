@@ -1,7 +1,9 @@
 """Find-answers use cases: ``(session, inputs) -> result``, for every face to call.
 
 Each function takes the run's :class:`~tokohelp.session.Session` (which opens the index
-and reads the category data once) and returns a result dataclass.  A result knows its
+and reads the category data once) and returns a result object.  Results are plain slotted
+classes, not dataclasses: building a dataclass costs about half a millisecond at import,
+and this module is on the path of every search.  A result knows its
 JSON document (:meth:`to_json`, English keys pinned by ``tests/cli/test_json_contract``)
 and whether it is a "no match" (``no_match``); the CLI's renderer
 (``tokohelp.cli.render``) picks the human view and the exit status.  Nothing here prints.
@@ -9,7 +11,6 @@ and whether it is a "no match" (``no_match``); the CLI's renderer
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.errors import NotFoundError
@@ -30,24 +31,26 @@ if TYPE_CHECKING:
     from tokohelp.session import Session
 
 
-@dataclass
 class CategoryList:
     """``tokohelp categories``: every category with its topic count, numbered from 1."""
 
-    lang: str
-    categories: list[CategoryInfo]
+    __slots__ = ("categories", "lang")
+
+    def __init__(self, lang: str, categories: list[CategoryInfo]) -> None:
+        self.lang, self.categories = lang, categories
 
     def to_json(self) -> list[dict[str, Any]]:
         """A list of ``{id, name, articles}``."""
         return [{"id": c.id, "name": c.name, "articles": c.articles} for c in self.categories]
 
 
-@dataclass
 class ArticleList:
     """``tokohelp list``: one item per topic."""
 
-    lang: str
-    items: list[ArticleItem]
+    __slots__ = ("items", "lang")
+
+    def __init__(self, lang: str, items: list[ArticleItem]) -> None:
+        self.lang, self.items = lang, items
 
     def to_json(self) -> list[dict[str, Any]]:
         """A list of ``{slug, title, category, lang, path, fallback}``."""
@@ -55,15 +58,16 @@ class ArticleList:
                  "path": str(i.path), "fallback": i.fallback} for i in self.items]
 
 
-@dataclass
 class ArticlePage:
     """``tokohelp show``: one article, the contact channels it names, its cross-references."""
 
-    shown: ShownArticle
-    raw: bool = False
-    channels: list[Channel] = field(default_factory=list)
-    refs: list[ResolvedRef] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    __slots__ = ("channels", "raw", "refs", "shown", "warnings")
+
+    def __init__(self, shown: ShownArticle, raw: bool = False) -> None:
+        self.shown, self.raw = shown, raw
+        self.channels: list[Channel] = []
+        self.refs: list[ResolvedRef] = []
+        self.warnings: list[str] = []
 
     def reading_body(self) -> str:
         """The body with each ``[text](tokohelp:SLUG)`` as "text (tokohelp show SLUG)".
@@ -96,13 +100,13 @@ class ArticlePage:
                 "links": [{"text": r.ref.text, "slug": r.slug or None} for r in self.refs]}
 
 
-@dataclass
 class SearchAnswer:
     """``tokohelp search``: ranked hits, or suggestions of what to try instead."""
 
-    lang: str
-    found: SearchResult
-    category_ids: list[str] = field(default_factory=list)
+    __slots__ = ("category_ids", "found", "lang")
+
+    def __init__(self, lang: str, found: SearchResult, category_ids: list[str]) -> None:
+        self.lang, self.found, self.category_ids = lang, found, category_ids
 
     @property
     def no_match(self) -> bool:
@@ -129,11 +133,13 @@ def hit_json(hit: Hit) -> dict[str, Any]:
             "fallback": hit.fallback, "confident": hit.confident}
 
 
-@dataclass
 class IndexReport:
     """``tokohelp index``: where the index is and what it holds."""
 
-    info: IndexInfo
+    __slots__ = ("info",)
+
+    def __init__(self, info: IndexInfo) -> None:
+        self.info = info
 
     @property
     def problems(self) -> list[ArticleProblem]:

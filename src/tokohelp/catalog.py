@@ -20,6 +20,7 @@ from tokohelp.articles import (
     read_article,
 )
 from tokohelp.errors import BadInputError, NotFoundError
+from tokohelp.i18n import _
 from tokohelp.index import Index, open_index
 from tokohelp.ranking import Hit, parse_query, rank
 
@@ -185,7 +186,7 @@ def resolve_slug(slug: str, index: Index | None = None) -> tuple[str, str]:
     row = db.execute("SELECT slug FROM aliases WHERE alias = ? ORDER BY slug LIMIT 1",
                      (slug,)).fetchone()
     if row is None:
-        raise NotFoundError(f"no article '{slug}'", _slug_hint(index, slug))
+        raise NotFoundError(_("no article '{slug}'").format(slug=slug), _slug_hint(index, slug))
     return row[0], slug
 
 
@@ -221,7 +222,8 @@ def _read_indexed(path: Path) -> Article:
         return read_article(path, [c.id for c in _categories()])
     except BadInputError as exc:
         raise BadInputError(f"{path}: {exc.message}",
-                            "Fix the file, or run 'tokohelp index --rebuild' to skip it.") from None
+                            _("Fix the file, or run 'tokohelp index --rebuild' to skip it.")) \
+            from None
 
 
 def _slug_hint(index: Index, slug: str) -> str:
@@ -229,8 +231,8 @@ def _slug_hint(index: Index, slug: str) -> str:
         "SELECT DISTINCT slug FROM docs UNION SELECT alias FROM aliases")]
     close = difflib.get_close_matches(slug, slugs, n=3)
     if close:
-        return f"Did you mean: {', '.join(close)}?"
-    return "Run 'tokohelp list' or 'tokohelp search WORDS' to find one."
+        return _("Did you mean: {slugs}?").format(slugs=", ".join(close))
+    return _("Run 'tokohelp list' or 'tokohelp search WORDS' to find one.")
 
 
 def search(query: str, lang: str, category: str | None = None, limit: int = 10,
@@ -241,7 +243,7 @@ def search(query: str, lang: str, category: str | None = None, limit: int = 10,
     it), a query written in the other language is answered in that language.
     """
     if limit < 1:
-        raise BadInputError("--limit must be at least 1")
+        raise BadInputError(_("--limit must be at least 1"))
     check_category(category)
     index = index or open_library_index()
     parsed = parse_query(index.db, query)

@@ -3,12 +3,12 @@
 The channel data and the rules (who may use what, the 3-day rule, links) live in
 :mod:`tokohelp.contacts`; these functions feed it the run's channels and index, so a
 ``contact --for`` run reads the config once and opens the index once.  Results own their
-JSON (keys pinned by ``tests/cli/test_json_contract.py``); nothing here prints.
+JSON (keys pinned by ``tests/cli/test_json_contract.py``) and are plain slotted classes,
+cheap to define at start-up (see :mod:`tokohelp.answers`); nothing here prints.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.errors import NotFoundError
@@ -38,26 +38,28 @@ def channel_json(channel: Channel, lang: str) -> dict[str, Any]:
     }
 
 
-@dataclass
 class ChannelTable:
     """``tokohelp contact``: every channel (or those a tier may use), numbered from 1."""
 
-    lang: str
-    channels: list[Channel]
-    numbers: dict[str, int] = field(default_factory=dict)  # id -> number for --channel
+    __slots__ = ("channels", "lang", "numbers")
+
+    def __init__(self, lang: str, channels: list[Channel], numbers: dict[str, int]) -> None:
+        self.lang, self.channels = lang, channels
+        self.numbers = numbers  # id -> its number for --channel
 
     def to_json(self) -> list[dict[str, Any]]:
         """A list of channel objects."""
         return [channel_json(c, self.lang) for c in self.channels]
 
 
-@dataclass
 class ChannelCard:
     """``contact --channel ID``: one channel with its steps for a platform (None: all)."""
 
-    lang: str
-    card: Card
-    warnings: list[str] = field(default_factory=list)
+    __slots__ = ("card", "lang", "warnings")
+
+    def __init__(self, lang: str, card: Card) -> None:
+        self.lang, self.card = lang, card
+        self.warnings: list[str] = []
 
     def to_json(self) -> dict[str, Any]:
         """The channel object plus ``platform`` and its ``steps`` sets."""
@@ -69,12 +71,13 @@ class ChannelCard:
                 "steps": steps}
 
 
-@dataclass
 class ChannelAdvice:
     """``contact --for TOPIC``: the channels that fit, best first, each with its reason."""
 
-    lang: str
-    advice: Advice
+    __slots__ = ("advice", "lang")
+
+    def __init__(self, lang: str, advice: Advice) -> None:
+        self.lang, self.advice = lang, advice
 
     @property
     def no_match(self) -> bool:
@@ -94,12 +97,13 @@ class ChannelAdvice:
                 "matched": self.advice.matched}
 
 
-@dataclass
 class LinkOpened:
     """``contact --open``: the link of a channel and whether a program took it."""
 
-    channel: Channel
-    opened: Opened
+    __slots__ = ("channel", "opened")
+
+    def __init__(self, channel: Channel, opened: Opened) -> None:
+        self.channel, self.opened = channel, opened
 
     def to_json(self) -> dict[str, Any]:
         """``{id, link, opened, problem}``; ``problem`` is null when it opened."""

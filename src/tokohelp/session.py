@@ -95,7 +95,8 @@ class Session:
         """The config file, read once per run (missing file: empty config).
 
         A broken file raises its ConfigError here, every time it is asked for, but is
-        read only once: the commands that need no config still run.
+        read only once after the language is known (see :attr:`lang`): the commands that
+        need no config still run.
         """
         if "config" not in self.__dict__:
             self.__dict__["config"] = self._read_config()
@@ -123,24 +124,36 @@ class Session:
         """The interface language: --lang, TOKOHELP_LANG, config ``lang``, then the locale.
 
         A config file that cannot be read (or names a wrong ``lang``) does not decide the
-        language: it is warned about and reading goes on; a command that needs the
-        config reports it as an error.
+        language.  Its error is forgotten here, because it was worded before the language
+        was known; the next use of :attr:`config` words it again in the chosen language.
         """
         from tokohelp.config import Config, config_path, resolve_lang
         from tokohelp.errors import ConfigError
 
         try:
             return resolve_lang(self.lang_option, self.config)
-        except ConfigError as exc:
-            self.warn(exc.message)
+        except ConfigError:
+            if isinstance(self.__dict__.get("config"), ConfigError):
+                del self.__dict__["config"]
             return resolve_lang(self.lang_option, Config(path=config_path()))
 
     @cached_property
     def article_lang(self) -> str:
-        """The article language: the config's ``article_lang`` if set, else :attr:`lang`."""
-        from tokohelp.config import check_article_lang
+        """The article language: the config's ``article_lang`` if set, else :attr:`lang`.
 
-        return check_article_lang(self.config) or self.lang
+        Reading articles never needs a working config: a broken one is warned about (once,
+        in the interface language) and the interface language is used.
+        """
+        from tokohelp.config import check_article_lang, check_configured_lang
+        from tokohelp.errors import ConfigError
+
+        try:
+            check_configured_lang(self.config)
+            chosen = check_article_lang(self.config)
+        except ConfigError as exc:
+            self.warn(exc.message)
+            return self.lang
+        return chosen or self.lang
 
     @cached_property
     def article_lang_chosen(self) -> bool:

@@ -160,3 +160,14 @@ def test_index_command_reports_and_rebuilds(library):
     assert json.loads(run("index", "--rebuild", "--json").stdout)["rebuilt"] is True
     text = run("index").stdout
     assert "topics" in text and "2" in text
+
+
+@pytest.mark.parametrize("args", [["search", "refund"], ["categories"], ["list"],
+                                  ["show", "money-back"]])
+def test_a_broken_config_never_stops_reading_articles(library, isolated_home, args):
+    path = isolated_home / "config" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text("lang = [\n")
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert f"tokohelp: warning: {path}: invalid TOML" in result.stderr

@@ -14,6 +14,7 @@ from tests.helpers import make_library
 from tokohelp.cli import app, take_lang
 from tokohelp.cli.render import exit_status, fail
 from tokohelp.errors import ConfigError, ExitStatus, NotFoundError
+from tokohelp.i18n import activate, active_lang
 from tokohelp.session import Session
 
 runner = CliRunner()
@@ -66,7 +67,22 @@ def test_session_reads_the_config_once_and_keeps_a_broken_one_as_its_error(isola
         with pytest.raises(ConfigError, match="invalid TOML"):
             _ = session.config
     assert session.opened["config"] == 1
-    assert session.lang == "en" and "invalid TOML" in session.stderr.getvalue()
+
+
+def test_a_broken_config_is_worded_again_in_the_language_it_did_not_decide(isolated_home):
+    write_config(isolated_home, "lang = [\n")
+    session = Session(lang="id", stderr=io.StringIO())
+    assert session.lang == "id" and session.stderr.getvalue() == ""
+    previous = active_lang()
+    activate("id")
+    try:
+        assert session.article_lang == "id"
+        assert "TOML tidak valid" in session.stderr.getvalue()
+        with pytest.raises(ConfigError, match="TOML tidak valid"):
+            _ = session.config
+    finally:
+        activate(previous)
+    assert session.opened["config"] == 2
 
 
 @pytest.mark.parametrize(("env", "lang"), [

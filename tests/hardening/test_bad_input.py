@@ -167,9 +167,9 @@ CASES = [
          given="break-categories"),
     # -- config (4): broken TOML, wrong types, missing secrets ---------------------------
     *[Case(f"broken-toml-{'-'.join(args[:2])}", args, CONFIG, "invalid TOML", config=BROKEN_TOML)
-      for args in (["search", "refund"], ["contact"], ["categories"], ["config", "show"],
-                   ["config", "check"], [*NEW, "-m", BODY])],
-    Case("config-not-utf8", ["search", "refund"], CONFIG, "config is not valid UTF-8",
+      for args in (["contact"], ["config", "show"], ["config", "check"],
+                   [*NEW, "-m", BODY])],
+    Case("config-not-utf8", ["contact"], CONFIG, "config is not valid UTF-8",
          config=b'lang = "caf\xe9"\n'),
     Case("config-is-directory", ["contact"], CONFIG, "cannot read config",
          files={"conf": DIR}, env={"TOKOHELP_CONFIG": "@conf"}),
@@ -233,7 +233,7 @@ CASES = [
 
 SUBPROCESS = ["bad-lang", "limit-0", "bad-platform", "ticket-id-text", "unknown-slug",
               "attach-directory", "attach-elf-as-png", "stdin-not-utf8",
-              "broken-toml-search-refund", "data-dir-under-file-new", "store-corrupt-list",
+              "broken-toml-contact", "data-dir-under-file-new", "store-corrupt-list",
               "backend-down-new"]
 
 
@@ -479,7 +479,7 @@ UNREADABLE = [
     Case("unreadable-body-file", [*NEW, "-F", "@body.txt"], BAD_INPUT,
          "cannot read the body file: Permission denied", files={"body.txt": BODY.encode()},
          given="mode:body.txt:000"),
-    Case("unreadable-config", ["search", "refund"], CONFIG, "cannot read config",
+    Case("unreadable-config", ["contact"], CONFIG, "cannot read config",
          files={"config.toml": b'lang = "en"\n'}, env={"TOKOHELP_CONFIG": "@config.toml"},
          given="mode:config.toml:000"),
     Case("read-only-data-dir", [*NEW, "-m", BODY], STORAGE, "Permission denied",

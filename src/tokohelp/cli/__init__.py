@@ -18,13 +18,74 @@ from typer._click.exceptions import ClickException  # typer >= 0.26 vendors Clic
 from typer.core import TyperGroup
 
 from tokohelp import __version__
-from tokohelp.cli import articles
 from tokohelp.cli.common import session_of
 from tokohelp.cli.translate import route_typer_messages, translate_tree
 from tokohelp.i18n import N_, activate, active_lang
 from tokohelp.session import Session
 
 LANG_OPTIONS = ("--lang", "-l")
+
+
+class Entry:
+    """Where a command lives (its module's Typer ``app``) and its help text (an msgid).
+
+    ``command`` names one command of that app; None means the app is a group of its own.
+    (A plain slotted class: a NamedTuple would cost more to define at every start.)
+    """
+
+    __slots__ = ("command", "help", "module")
+
+    def __init__(self, module: str, command: str | None, help: str) -> None:
+        self.module, self.command, self.help = module, command, help
+
+
+# Every command, in the order --help lists them.  Only the one being run is imported and
+# built, so `tokohelp search` pays neither for `ticket` nor for `config`.
+COMMANDS: dict[str, Entry] = {
+    "search": Entry("tokohelp.cli.articles", "search", N_(
+        "Search the help articles, best answer first.\n\n"
+        "Typos, slang (gmn, blm, udh) and either language are fine. "
+        "Examples: tokohelp search refund ; tokohelp search \"dana refund belum masuk\"")),
+    "show": Entry("tokohelp.cli.articles", "show", N_(
+        "Show one article, rendered (paged on a terminal when long).\n\n"
+        "Example: tokohelp show refund-not-received")),
+    "list": Entry("tokohelp.cli.articles", "list", N_(
+        "List articles, one per topic, optionally in one category.\n\n"
+        "Example: tokohelp list --category refund")),
+    "categories": Entry("tokohelp.cli.articles", "categories", N_(
+        "List the article categories (payment, refund, shipping, ...) with topic counts.")),
+    "index": Entry("tokohelp.cli.articles", "index", N_(
+        "Show where the search index is and what it holds; --rebuild forces a rebuild.\n\n"
+        "The index rebuilds by itself when articles change; in very large libraries an "
+        "in-place edit is noticed within ten minutes, or at once with --rebuild.")),
+    "contact": Entry("tokohelp.cli.contact", "contact", N_(
+        "Reach a person at Tokopedia: all channels, one channel's steps, or the best one for "
+        "you.\n\nExamples: tokohelp contact ; tokohelp contact --channel email ; "
+        "tokohelp contact --channel resolution-center --platform ios ; "
+        "tokohelp contact --for seller not answering my complaint --waited-days 4 --tier "
+        "silver")),
+    "ticket": Entry("tokohelp.cli.ticket", None, N_("File and track help requests.")),
+    "config": Entry("tokohelp.cli.config_cmd", None,
+                    N_("Show, create and check the config file.")),
+}
+
+
+def load_command(name: str, entry: Entry) -> Any:
+    """Import the command's module and build its Click command (translated when shown)."""
+    import importlib
+
+    import typer.main
+
+    module_app = importlib.import_module(entry.module).app
+    if entry.command is None:
+        command = typer.main.get_group(module_app)
+    else:
+        info = next(c for c in module_app.registered_commands if c.name == entry.command)
+        command = typer.main.get_command_from_info(info, pretty_exceptions_short=True,
+                                                   rich_markup_mode=None)
+    command.name, command.help = name, entry.help
+    translate_tree(command)
+    return command
 
 
 def take_lang(args: list[str]) -> tuple[str | None, list[str]]:
@@ -77,7 +138,6 @@ class TokohelpGroup(TyperGroup):
     def _run(self, session: Session, args: list[str], prog_name: str | None,
              complete_var: Any, **extra: Any) -> int:
         """Run one command line and return its exit status."""
-        from tokohelp.cli.render import fail
         from tokohelp.errors import TokohelpError
 
         try:
@@ -85,13 +145,52 @@ class TokohelpGroup(TyperGroup):
             route_typer_messages()
             translate_tree(self)
             result = super().main(args, prog_name, complete_var, False, **extra)
-        except TokohelpError as exc:  # a wrong --lang or TOKOHELP_LANG
-            return fail(session, exc, loud=False)
         except ClickException as exc:
             return _usage_error(session, exc)
-        except typer.Abort as exc:  # end of input at a prompt, outside a command
+        except (TokohelpError, typer.Abort) as exc:  # a wrong --lang; end of input at a prompt
+            from tokohelp.cli.render import fail
+
             return fail(session, exc, loud=False)
         return result if isinstance(result, int) else 0
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """Every command name, without importing any of them."""
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """The named command, imported and built on first use."""
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.commands[cmd_name] = load_command(cmd_name, COMMANDS[cmd_name])
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """List the commands from the registry's help texts, loading none of them."""
+        from typer._click.utils import make_default_short_help
+
+        from tokohelp.i18n import _
+
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        rows = [(name, make_default_short_help(_(entry.help), limit))
+                for name, entry in COMMANDS.items()]
+        with formatter.section(_("Commands")):
+            formatter.write_dl(rows)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """Suggest a close command name on a typo, from the registry."""
+        from typer._click.exceptions import UsageError
+
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as exc:
+            import difflib
+
+            from tokohelp.i18n import _
+
+            close = difflib.get_close_matches(args[0], list(COMMANDS)) if args else []
+            if close:
+                exc.message = exc.message.rstrip(".") + ". " + _(
+                    "Did you mean {options}?").format(options=", ".join(close))
+            raise
 
     def invoke(self, ctx: Any) -> Any:
         """Run the command; expected errors print one line and exit with their status."""
@@ -166,22 +265,6 @@ def _log_paths(session: Session) -> None:
     log.debug("config file: %s", config.config_path())
     log.debug("data dir: %s; cache dir: %s", config.data_dir(), config.cache_dir())
     log.debug("article dirs: %s", ", ".join(map(str, session.article_dirs)))
-
-
-app.command("search", help=articles.SEARCH_HELP)(articles.search_cmd)
-app.command("show", help=articles.SHOW_HELP)(articles.show_cmd)
-app.command("list", help=articles.LIST_HELP)(articles.list_cmd)
-app.command("categories", help=articles.CATEGORIES_HELP)(articles.categories_cmd)
-app.command("index", help=articles.INDEX_HELP)(articles.index_cmd)
-
-# Nouns with sub-commands or their own module register below.
-from tokohelp.cli import config_cmd, ticket  # noqa: E402
-
-app.add_typer(ticket.app, name="ticket", help=N_("File and track help requests."))
-app.add_typer(config_cmd.app, name="config", help=config_cmd.app.info.help)
-from tokohelp.cli import contact  # noqa: E402
-
-app.command("contact", help=contact.CONTACT_HELP)(contact.contact_cmd)
 
 
 def main() -> None:

@@ -2,7 +2,8 @@
 
 Each parses its options, calls the use case in :mod:`tokohelp.answers` with the run's
 session and hands the result to :func:`tokohelp.cli.render.render`.  The core and the
-views are imported only when a command runs.
+views are imported only when a command runs; the root group imports this module only
+for these commands, and takes their help texts from its registry.
 """
 
 from __future__ import annotations
@@ -12,21 +13,10 @@ import typer
 from tokohelp.cli.common import CategoryOpt, JsonOpt, LimitOpt, session_of
 from tokohelp.i18n import N_
 
-CATEGORIES_HELP = N_("List the article categories (payment, refund, shipping, ...) with "
-                     "topic counts.")
-LIST_HELP = N_("List articles, one per topic, optionally in one category.\n\n"
-               "Example: tokohelp list --category refund")
-SHOW_HELP = N_("Show one article, rendered (paged on a terminal when long).\n\n"
-               "Example: tokohelp show refund-not-received")
-SEARCH_HELP = N_("Search the help articles, best answer first.\n\n"
-                 "Typos, slang (gmn, blm, udh) and either language are fine. "
-                 "Examples: tokohelp search refund ; tokohelp search \"dana refund belum masuk\"")
-INDEX_HELP = N_("Show where the search index is and what it holds; --rebuild forces a "
-                "rebuild.\n\nThe index rebuilds by itself when articles change; in very "
-                "large libraries an in-place edit is noticed within ten minutes, or at once "
-                "with --rebuild.")
+app = typer.Typer(add_completion=False, rich_markup_mode=None)  # help texts: cli/__init__.py
 
 
+@app.command("categories")
 def categories_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     """``tokohelp categories``."""
     from tokohelp import answers
@@ -36,6 +26,7 @@ def categories_cmd(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     render(session, answers.categories(session), json_out)
 
 
+@app.command("list")
 def list_cmd(ctx: typer.Context, category: CategoryOpt = None, json_out: JsonOpt = False) -> None:
     """``tokohelp list [--category C]``."""
     from tokohelp import answers
@@ -45,6 +36,7 @@ def list_cmd(ctx: typer.Context, category: CategoryOpt = None, json_out: JsonOpt
     render(session, answers.list_articles(session, category), json_out)
 
 
+@app.command("show")
 def show_cmd(
     ctx: typer.Context,
     slug: str = typer.Argument(..., help=N_("Article slug, as shown by 'list' or 'search'.")),
@@ -59,6 +51,7 @@ def show_cmd(
     render(session, answers.show(session, slug, raw=raw), json_out)
 
 
+@app.command("search")
 def search_cmd(
     ctx: typer.Context,
     words: list[str] = typer.Argument(
@@ -75,6 +68,7 @@ def search_cmd(
     render(session, answers.search(session, " ".join(words or []), category, limit), json_out)
 
 
+@app.command("index")
 def index_cmd(
     ctx: typer.Context,
     rebuild: bool = typer.Option(False, "--rebuild", help=N_("Rebuild even if nothing changed.")),

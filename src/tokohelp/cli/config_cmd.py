@@ -18,8 +18,7 @@ from tokohelp.i18n import N_, _
 if TYPE_CHECKING:
     from tokohelp.configure import ConfigChecked, ConfigPath, ConfigShown, ConfigWritten
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-                  help=N_("Show, create and check the config file."))
+app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 
 EXAMPLE = """\
 # tokohelp config file (TOML).  Every key: docs/config.md; backends: docs/backends.md.

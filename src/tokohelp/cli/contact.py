@@ -53,13 +53,10 @@ WordsArg = Annotated[list[str] | None, typer.Argument(
     show_default=False)]
 
 
-CONTACT_HELP = N_(
-    "Reach a person at Tokopedia: all channels, one channel's steps, or the best one for "
-    "you.\n\nExamples: tokohelp contact ; tokohelp contact --channel email ; "
-    "tokohelp contact --channel resolution-center --platform ios ; "
-    "tokohelp contact --for seller not answering my complaint --waited-days 4 --tier silver")
+app = typer.Typer(add_completion=False, rich_markup_mode=None)  # help text: cli/__init__.py
 
 
+@app.command("contact")
 def contact_cmd(ctx: typer.Context, channel: ChannelOpt = None, platform: PlatformOpt = None,
                 topic: TopicOpt = None, words: WordsArg = None, tier: TierOpt = None,
                 waited_days: WaitedOpt = None, open_: OpenOpt = False,

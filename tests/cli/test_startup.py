@@ -1,0 +1,47 @@
+"""Start-up stays lazy: a run imports the command it runs and nothing it does not need."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import json, sys
+from tokohelp.cli import app
+try:
+    app(sys.argv[1:], prog_name="tokohelp")
+except SystemExit:
+    pass
+sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+"""
+COMMAND_MODULES = {"tokohelp.cli.articles", "tokohelp.cli.contact", "tokohelp.cli.ticket",
+                   "tokohelp.cli.config_cmd"}
+
+
+def imported(*args: str) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
+                          check=False, timeout=60)
+    line = done.stderr.rsplit("MODULES ", 1)[1]
+    return set(json.loads(line))
+
+
+def test_help_imports_no_command_module_and_no_rich():
+    modules = imported("--help")
+    assert not modules & COMMAND_MODULES
+    assert "rich" not in modules and "tokohelp.catalog" not in modules
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_piped_search_builds_only_search(lang):
+    modules = imported("--lang", lang, "search", "refund")
+    assert "tokohelp.cli.articles" in modules
+    assert not modules & (COMMAND_MODULES - {"tokohelp.cli.articles"})
+    assert not {"rich", "tokohelp.tickets.store", "tokohelp.contacts", "babel"} & modules
+
+
+def test_raw_show_needs_neither_rich_nor_the_channels():
+    modules = imported("show", "refund-status", "--raw")
+    assert not {"rich", "tokohelp.contacts", "tokohelp.cli.contact_views"} & modules
