@@ -248,10 +248,13 @@ def root(
     debug: bool = typer.Option(False, "--debug", help=N_("Show details of unexpected errors.")),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help=N_("Show the version and exit.")),
+    no_pager: bool = typer.Option(False, "--no-pager",
+                                  help=N_("Print long output instead of paging it.")),
 ) -> None:
     """Unofficial help-center client for Tokopedia shoppers and sellers."""
     session = session_of(ctx)
     session.set_options(lang, debug)
+    session.no_pager = no_pager
     if session.debug:
         _log_paths(session)
 
