@@ -67,6 +67,10 @@ COMMANDS: dict[str, Entry] = {
     "ticket": Entry("tokohelp.cli.ticket", None, N_("File and track help requests.")),
     "config": Entry("tokohelp.cli.config_cmd", None,
                     N_("Show, create and check the config file.")),
+    "docs": Entry("tokohelp.cli.docs_cmd", "docs", N_(
+        "Read the documentation: configuration, backends, tickets, exit codes, ...\n\n"
+        "Without a topic, list the topics.  Examples: tokohelp docs ; "
+        "tokohelp docs backends ; tokohelp docs exit-codes")),
 }
 
 

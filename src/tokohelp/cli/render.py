@@ -68,6 +68,8 @@ VIEWS: dict[str, str] = {
     "SendReport": "tokohelp.cli.ticket_views:show_report",
     "DraftSaved": "tokohelp.cli.ticket_views:show_draft_saved",
     "TicketDeleted": "tokohelp.cli.ticket_views:show_deleted",
+    "TopicList": "tokohelp.cli.docs_cmd:show_topics",
+    "TopicPage": "tokohelp.cli.docs_cmd:show_topic",
 }
 
 

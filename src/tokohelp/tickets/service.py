@@ -181,8 +181,8 @@ def _sender_for(store: Store, ticket: Ticket, cfg: Config, cache: dict[str | Non
         backend = load_backend(cfg, ticket.backend)
         if backend is None:
             raise ConfigError("no backend configured",
-                              "Add one to the config file (see docs/backends.md), or start "
-                              "from 'tokohelp config init'.")
+                              "Add one to the config file (see: tokohelp docs backends), or "
+                              "start from 'tokohelp config init'.")
         cache[ticket.backend] = _sender(store, backend, cfg)
     return cache[ticket.backend]
 
