@@ -228,7 +228,7 @@ def _usage_error(session: Session, exc: ClickException) -> int:
 app = typer.Typer(
     cls=TokohelpGroup,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
     rich_markup_mode=None,
     help=N_("tokohelp: find answers, reach a person and file help requests for Tokopedia "
             "(unofficial).\n\nStart with: tokohelp search refund"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from tokohelp.cli import complete
 from tokohelp.cli.common import JsonOpt, session_of
 from tokohelp.cli.output import Env, safe
 from tokohelp.i18n import N_, _
@@ -19,7 +20,8 @@ DOCS_HELP = N_("Read the documentation: configuration, backends, tickets, exit c
 def docs_cmd(
     ctx: typer.Context,
     topic: str | None = typer.Argument(None, metavar="[TOPIC]",
-                                       help=N_("A topic from the list, e.g. config.")),
+                                       help=N_("A topic from the list, e.g. config."),
+                                       autocompletion=complete.topics),
     json_out: JsonOpt = False,
 ) -> None:
     from tokohelp import manual

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import typer
 
+from tokohelp.cli import complete
 from tokohelp.cli.common import JsonOpt, session_of
 from tokohelp.i18n import N_, _
 
@@ -59,7 +60,8 @@ def new_cmd(
     subject: str | None = typer.Option(None, "--subject", "-s", help=N_("One-line summary.")),
     category: str | None = typer.Option(
         None, "--category", "-c",
-        help=N_("Category: its id, name or number in 'tokohelp categories'.")),
+        help=N_("Category: its id, name or number in 'tokohelp categories'."),
+        autocompletion=complete.categories),
     message: str | None = typer.Option(None, "--message", "-m", help=N_("The message text.")),
     body_file: Path | None = typer.Option(None, "--body-file", "-F", readable=False,
                                           help=N_("Read the message from this UTF-8 file.")),
@@ -69,7 +71,8 @@ def new_cmd(
     email: str | None = typer.Option(
         None, "--email", help=N_("Where replies should go (default: [profile] email).")),
     backend: str | None = typer.Option(None, "--backend", "-b",
-                                       help=N_("Backend name from the config file.")),
+                                       help=N_("Backend name from the config file."),
+                                       autocompletion=complete.backends),
     recover: Path | None = typer.Option(None, "--recover", readable=False,
                                         help=N_("Resume from a recovery file tokohelp saved.")),
     dry_run: bool = typer.Option(False, "--dry-run",
@@ -95,10 +98,12 @@ def new_cmd(
 @app.command("edit", help=EDIT_HELP)
 def edit_cmd(
     ctx: typer.Context,
-    ticket_id: int = typer.Argument(..., metavar="ID", help=ID_HELP),
+    ticket_id: int = typer.Argument(..., metavar="ID", help=ID_HELP,
+                                  autocompletion=complete.ticket_ids),
     subject: str | None = typer.Option(None, "--subject", "-s",
                                        help=N_("New one-line summary.")),
-    category: str | None = typer.Option(None, "--category", "-c", help=N_("New category.")),
+    category: str | None = typer.Option(None, "--category", "-c", help=N_("New category."),
+                                        autocompletion=complete.categories),
     message: str | None = typer.Option(None, "--message", "-m", help=N_("New message text.")),
     body_file: Path | None = typer.Option(None, "--body-file", "-F", readable=False,
                                           help=N_("Read the new message from this UTF-8 file.")),
@@ -126,7 +131,8 @@ def edit_cmd(
 @app.command("delete", help=DELETE_HELP)
 def delete_cmd(
     ctx: typer.Context,
-    ticket_id: int = typer.Argument(..., metavar="ID", help=ID_HELP),
+    ticket_id: int = typer.Argument(..., metavar="ID", help=ID_HELP,
+                                  autocompletion=complete.ticket_ids),
     yes: bool = typer.Option(False, "--yes", "-y", help=N_("Do not ask for confirmation.")),
     json_out: JsonOpt = False,
 ) -> None:
@@ -176,7 +182,8 @@ def list_cmd(
 @app.command("show", help=SHOW_HELP)
 def show_cmd(
     ctx: typer.Context,
-    ticket_id: int = typer.Argument(..., metavar="ID", help=ID_HELP),
+    ticket_id: int = typer.Argument(..., metavar="ID", help=ID_HELP,
+                                  autocompletion=complete.ticket_ids),
     json_out: JsonOpt = False,
 ) -> None:
     from tokohelp.cli.render import render
@@ -190,7 +197,8 @@ def show_cmd(
 def send_cmd(
     ctx: typer.Context,
     ticket_ids: list[int] | None = typer.Argument(None, metavar="[ID]...",
-                                                  help=N_("Tickets or drafts to send or retry.")),
+                                                  help=N_("Tickets or drafts to send or retry."),
+                                                  autocompletion=complete.ticket_ids),
     all_queued: bool = typer.Option(False, "--all", help=N_("Send every queued ticket.")),
     json_out: JsonOpt = False,
 ) -> None:
