@@ -2,7 +2,7 @@
 
 Ticket fields, server replies and error texts are untrusted: every one passes
 through ``safe()`` here.  Times are shown in local time, in the run's language.
-Below :data:`NARROW` columns (a phone terminal) lists become stacked cards, and no
+Below ``narrow.NARROW`` columns (a phone terminal) lists become stacked cards, and no
 id, address or command is ever cut.
 """
 
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     )
     from tokohelp.tickets.sender import SendOutcome
 
-NARROW = 60
 STATUS_STYLE = {"draft": "dim", "queued": "yellow", "sent": "green", "failed": "red"}
 WORDS = {"draft": N_("draft"), "queued": N_("queued"), "sent": N_("sent"),
          "failed": N_("failed"), "skipped": N_("skipped")}
@@ -122,7 +121,9 @@ def show_list(env: Env, result: TicketList) -> None:
     if not result.tickets:
         note(env, _("No tickets. File one with: tokohelp ticket new"))
         return
-    if env.out.width < NARROW:
+    from tokohelp.cli import narrow
+
+    if narrow.is_narrow(env):
         return _cards(env, result.tickets)
     from rich.table import Table
 
@@ -139,12 +140,13 @@ def show_list(env: Env, result: TicketList) -> None:
 
 def _cards(env: Env, tickets: list[Ticket]) -> None:
     """One stacked card per ticket: nothing is cut, nothing wraps into a column."""
+    from tokohelp.cli.narrow import show_card
+
     for t in tickets:
-        env.out.print(f"[bold]#{t.id}[/bold] {_status(t.status)}", soft_wrap=True)
-        env.out.print(f"  {safe(t.subject)}")
-        where = safe(t.backend or "-") + (f" · {safe(_remote_cell(t))}" if t.remote_id else "")
-        env.out.print(f"  [dim]{where}[/dim]", soft_wrap=True)
-        env.out.print(f"  [dim]{safe(local_time(t.created))}[/dim]", soft_wrap=True)
+        show_card(env, f"[bold]#{t.id}[/bold] {_status(t.status)}  {safe(t.subject)}",
+                  [(_("backend"), safe(t.backend or "-")), (_("remote"), safe(_remote_cell(t))
+                                                             if t.remote_id else ""),
+                   (_("created"), safe(local_time(t.created)))])
 
 
 def _print_unpadded(env: Env, renderable: Any) -> None:
