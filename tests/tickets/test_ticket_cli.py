@@ -426,6 +426,7 @@ def test_whole_flow_over_email_to_a_real_smtp_server(isolated_home, tmp_path):
         controller.stop()
     assert result.exit_code == 0, result.output
     assert (ticket["status"], ticket["backend"]) == ("sent", "mail")
+    assert "no Reply-To address" in result.stderr and "[profile] email" in result.stderr
     assert resend.exit_code == 0 and "already sent" in resend.stdout
     [raw] = inbox.messages
     mail = message_from_bytes(raw)
