@@ -23,13 +23,43 @@ def is_narrow(env: Env) -> bool:
     return env.out.width < NARROW
 
 
-def show_card(env: Env, title: str, rows: list[tuple[str, str]]) -> None:
-    """One card: ``title`` (markup), then ``label: value`` lines (values are markup too)."""
-    env.out.print(title, soft_wrap=True)
+def show_card(env: Env, title: str, rows: list[tuple[str, str]], tag: str = "") -> None:
+    """One card: ``title`` and a dim ``tag`` (an id), then ``label: value`` lines.
+
+    A value too long for its line goes below its label, one `` / ``-separated part per
+    line, so a phone number or an address is never split in the middle by the terminal.
+    """
+    width = env.out.width
+    if tag and _plain(title) and len(_plain(title)) + len(tag) + 3 > width:
+        env.out.print(title, soft_wrap=True)
+        env.out.print(f"  [dim]{safe(tag)}[/dim]", soft_wrap=True)
+    else:
+        env.out.print(title + (f" [dim]({safe(tag)})[/dim]" if tag else ""), soft_wrap=True)
     for label, value in rows:
-        if value:
+        if not value:
+            continue
+        if len(label) + len(_plain(value)) + 4 <= width:
             env.out.print(f"  [dim]{safe(label)}:[/dim] {value}", soft_wrap=True)
+            continue
+        env.out.print(f"  [dim]{safe(label)}:[/dim]", soft_wrap=True)
+        for part in value.split(" / "):
+            for line in _wrap_words(part, width - 4):
+                env.out.print(f"    {line}", soft_wrap=True)
     env.out.print()
+
+
+def _wrap_words(text: str, width: int) -> list[str]:
+    """Wrap at spaces only: a word (an id, an address, a number) is never broken."""
+    import textwrap
+
+    return textwrap.wrap(text, max(width, 10), break_long_words=False,
+                         break_on_hyphens=False) or [text]
+
+
+def _plain(markup: str) -> str:
+    from rich.text import Text
+
+    return Text.from_markup(markup).plain
 
 
 def show_channel_cards(env: Env, result: ChannelTable) -> None:
@@ -41,11 +71,10 @@ def show_channel_cards(env: Env, result: ChannelTable) -> None:
     lang = result.lang
     for ch in result.channels:
         number = result.numbers.get(ch.id, "")
-        title = f"[bold]{number}. {safe(pick(ch.name, lang))}[/bold] [dim]({safe(ch.id)})[/dim]"
+        title = f"[bold]{number}. {safe(pick(ch.name, lang))}[/bold]"
         show_card(env, title, [(_("how to reach it"), _reach(ch)),
                                (_("hours"), safe(pick(ch.hours, lang)) or NOT_STATED),
-                               (_("who"), _who(ch, lang))])
-    env.out.print("[dim]" + safe(_("One channel in full: tokohelp contact --channel ID or #"))
-                  + "[/dim]", soft_wrap=True)
-    env.out.print("[dim]" + safe(_("Which one for my problem: tokohelp contact --for TOPIC"))
-                  + "[/dim]", soft_wrap=True)
+                               (_("who"), _who(ch, lang))], tag=ch.id)
+    for label, command in ((_("One channel in full:"), "tokohelp contact --channel ID"),
+                           (_("Which one for my problem:"), "tokohelp contact --for TOPIC")):
+        env.out.print(f"[dim]{safe(label)}[/dim]\n  {safe(command)}", soft_wrap=True)
