@@ -256,7 +256,7 @@ def _progress(session: Session) -> Any:
         return None
 
     def report(step: Retrying) -> None:
-        delay = f"{step.delay:.0f}" if step.delay >= 1 else f"{step.delay:.1f}"
+        delay = f"{step.delay:.0f}" if step.delay >= 0.95 else f"{step.delay:.1f}"
         session.stderr.write(
             _("sending... attempt {attempt} of {attempts}, retrying in {delay} s").format(
                 attempt=step.attempt, attempts=step.attempts, delay=delay) + "\n")
