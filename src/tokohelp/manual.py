@@ -70,7 +70,7 @@ def topics(folder: Path | None = None) -> TopicList:
 def _title(path: Path) -> str:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("# "):
-            return line[2:].strip()
+            return line[2:].replace("`", "").strip()
     return path.stem
 
 

@@ -422,12 +422,15 @@ def test_whole_flow_over_email_to_a_real_smtp_server(isolated_home, tmp_path):
         shot.write_bytes(PNG)
         result, ticket = run_json(*ARGS, "-m", "Refund missing", "--attach", str(shot))
         resend = run("ticket", "send", "1")
+        listed, shown = run("ticket", "list"), run("ticket", "show", "1")
     finally:
         controller.stop()
     assert result.exit_code == 0, result.output
     assert (ticket["status"], ticket["backend"]) == ("sent", "mail")
     assert "no Reply-To address" in result.stderr and "[profile] email" in result.stderr
     assert resend.exit_code == 0 and "already sent" in resend.stdout
+    assert "e-mail" in listed.stdout and ticket["remote_id"] not in listed.stdout
+    assert f"Message-ID: {ticket['remote_id']}" in shown.stdout and "remote id" not in shown.stdout
     [raw] = inbox.messages
     mail = message_from_bytes(raw)
     assert mail["Message-ID"] == ticket["remote_id"] and mail["Subject"] == "Refund not received"
