@@ -196,3 +196,20 @@ def test_recover_through_the_cli(terminal, monkeypatch, tmp_path):
     assert (ticket["subject"], ticket["category"], ticket["body"]) == (
         "Parcel missing", "shipping", "Where is it?")
     assert not Path(saved).exists()
+
+
+@pytest.mark.parametrize("flag", ["-s", "-m"])
+def test_non_utf8_bytes_in_argv_are_one_clear_message(flag):
+    import os
+    import subprocess
+
+    args = {"-s": b"Refund", "-m": b"body"}
+    args[flag] = b"caf\xe9 " + args[flag]
+    argv = [sys.executable.encode(), b"-m", b"tokohelp", b"ticket", b"new", b"-c", b"refund",
+            b"-s", args["-s"], b"-m", args["-m"]]
+    done = subprocess.run(argv, capture_output=True, timeout=60, stdin=subprocess.DEVNULL,
+                          env={**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 5, err
+    assert f"{'--subject' if flag == '-s' else '--message'} is not valid UTF-8" in err
+    assert err.count("tokohelp: error:") == 1 and "Traceback" not in err
