@@ -63,11 +63,12 @@ class ArticlePage:
 
     __slots__ = ("channels", "raw", "refs", "shown", "warnings")
 
-    def __init__(self, shown: ShownArticle, raw: bool = False) -> None:
+    def __init__(self, shown: ShownArticle, raw: bool = False,
+                 warnings: list[str] | None = None) -> None:
         self.shown, self.raw = shown, raw
         self.channels: list[Channel] = []
         self.refs: list[ResolvedRef] = []
-        self.warnings: list[str] = []
+        self.warnings: list[str] = warnings or []
 
     def reading_body(self) -> str:
         """The body with each ``[text](tokohelp:SLUG)`` as "text (tokohelp show SLUG)".
@@ -120,6 +121,11 @@ class SearchAnswer:
     def problems(self) -> list[ArticleProblem]:
         """Article files the index had to skip."""
         return self.found.problems
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the reader should know beside the hits (a damaged index was rebuilt)."""
+        return self.found.notices
 
     def to_json(self) -> list[dict[str, Any]]:
         """A list of hits; ``[]`` when nothing matched."""
@@ -179,13 +185,13 @@ def show(session: Session, slug: str, *, raw: bool = False) -> ArticlePage:
     from tokohelp import catalog
 
     shown = catalog.find_article(slug.strip(), session.article_lang, session.index)
-    page = ArticlePage(shown, raw)
+    page = ArticlePage(shown, raw, warnings=list(session.index.notices))
     if raw:
         return page
     article = shown.article
     known = {c.id: c for c in session.channels} if article.channels else {}
     page.channels = [known[c] for c in article.channels if c in known]
-    page.warnings = [_("article '{slug}' names unknown channel '{channel}'").format(
+    page.warnings += [_("article '{slug}' names unknown channel '{channel}'").format(
         slug=article.slug, channel=c) for c in article.channels if c not in known]
     page.refs = catalog.resolve_cross_references(article, session.index)
     return page

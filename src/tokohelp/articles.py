@@ -7,6 +7,7 @@ Loading never stops at a broken file: each problem is collected as an
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,10 +18,14 @@ from tokohelp.config import LANGS
 from tokohelp.errors import BadInputError
 from tokohelp.i18n import _
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+
+def _toml():  # type: ignore[no-untyped-def]
+    """The TOML parser, imported when a file is parsed (a warm search parses none)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
 
 FENCE = "+++"
 REQUIRED = ("title", "category", "lang", "slug")
@@ -105,10 +110,13 @@ def split_front_matter(text: str) -> tuple[str, str]:
 def parse_article(text: str, path: Path, categories: Iterable[str]) -> Article:
     """Parse one article's text; every failure is a BadInputError with the reason."""
     head, body = split_front_matter(text)
+    tomllib = _toml()
     try:
         meta = tomllib.loads(head)
     except tomllib.TOMLDecodeError as exc:
         raise BadInputError(f"bad front matter: {exc}") from None
+    except RecursionError:
+        raise BadInputError(_("bad front matter: values nested too deeply")) from None
     _validate(meta, set(categories))
     return Article(
         slug=meta["slug"], lang=meta["lang"], title=meta["title"], category=meta["category"],
@@ -209,15 +217,81 @@ def _cross_ref_at(body: str, at: int) -> CrossRef | None:
     return CrossRef(text, slug, open_at, close_at + 1)
 
 
-def iter_article_files(dirs: Iterable[Path]) -> Iterator[Path]:
+def walk(top: Path, problems: list[ArticleProblem] | None = None
+         ) -> Iterator[tuple[os.DirEntry[str] | None, bool]]:
+    """(entry, is_dir) for every directory and file below ``top``, depth first in name order.
+
+    Directory links are followed, but a directory reached a second time (a link
+    back to an ancestor, or to one already read) is skipped and reported in
+    ``problems``, so a link loop can never make a walk endless.  ``top`` itself
+    comes first, as ``(None, True)``.
+    """
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[str, os.DirEntry[str] | None]] = [(str(top), None)]
+    while stack:
+        path, entry = stack.pop()
+        if not _first_visit(path, seen, problems):
+            continue
+        yield entry, True
+        try:
+            with os.scandir(path) as it:
+                children = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue
+        dirs = [c for c in children if _is_dir(c)]
+        for child in children:
+            if child not in dirs:
+                yield child, False
+        stack.extend((d.path, d) for d in reversed(dirs))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _first_visit(path: str, seen: set[tuple[int, int]],
+                 problems: list[ArticleProblem] | None) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    key = (st.st_dev, st.st_ino)
+    if key in seen:
+        if problems is not None:
+            problems.append(problem(Path(path), _(
+                "a directory link leads back to a directory already read; skipped")))
+        return False
+    seen.add(key)
+    return True
+
+
+def problem(path: Path, reason: str) -> ArticleProblem:
+    """An ArticleProblem whose path can always be printed and stored (undecodable bytes in a
+    file name are shown as escapes)."""
+    text = str(path)
+    safe = os.fsencode(text).decode("utf-8", "backslashreplace")
+    return ArticleProblem(path if safe == text else Path(safe), reason)
+
+
+def iter_article_files(dirs: Iterable[Path],
+                       problems: list[ArticleProblem] | None = None) -> Iterator[Path]:
     """Every ``*.md`` file under the given directories, in a stable order."""
     for base in dirs:
         if base.is_dir():
-            yield from sorted(p for p in base.rglob("*.md") if p.is_file())
+            for entry, is_dir in walk(base, problems):
+                if not is_dir and entry is not None and entry.name.endswith(".md"):
+                    yield Path(entry.path)
 
 
 def read_article(path: Path, categories: Iterable[str]) -> Article:
     """Read and parse one file; encoding and I/O problems become BadInputError."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInputError(_("the file name is not valid UTF-8; rename the file")) from None
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
@@ -241,8 +315,8 @@ def load_categories(dirs: Iterable[Path]) -> list[Category]:
 
 def _parse_categories(path: Path) -> list[Category]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = _toml().loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, _toml().TOMLDecodeError) as exc:
         raise BadInputError(f"{path}: cannot read categories: {exc}") from None
     return [
         Category(id=entry["id"], names={lang: entry.get(f"{lang}_name", "") for lang in LANGS})
@@ -272,10 +346,11 @@ def load_library(dirs: list[Path]) -> Library:
     """Load all articles; broken files are reported, not fatal."""
     categories = load_categories(dirs)
     ids = [c.id for c in categories]
-    articles, problems = [], []
-    for path in iter_article_files(dirs):
+    articles: list[Article] = []
+    problems: list[ArticleProblem] = []
+    for path in iter_article_files(dirs, problems):
         try:
             articles.append(read_article(path, ids))
         except BadInputError as exc:
-            problems.append(ArticleProblem(path, exc.message))
+            problems.append(problem(path, exc.message))
     return Library(articles, categories, problems)

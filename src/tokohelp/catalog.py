@@ -6,9 +6,10 @@ the terminal, so the CLI, tests and benchmarks all call the same code.
 
 from __future__ import annotations
 
-import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from tokohelp import config
 from tokohelp.articles import (
@@ -19,10 +20,12 @@ from tokohelp.articles import (
     load_categories,
     read_article,
 )
-from tokohelp.errors import BadInputError, NotFoundError
+from tokohelp.errors import BadInputError, NotFoundError, StorageError
 from tokohelp.i18n import _
 from tokohelp.index import Index, open_index
 from tokohelp.ranking import Hit, parse_query, rank
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -82,6 +85,7 @@ class SearchResult:
     lang: str = ""
     query_lang: str = ""
     other_lang: str = ""
+    notices: list[str] = field(default_factory=list)  # e.g. the index was rebuilt
 
     @property
     def confident(self) -> bool:
@@ -149,8 +153,9 @@ def list_articles(lang: str, category: str | None = None,
     check_category(category)
     index = index or open_library_index()
     sql = "SELECT slug, title, category, lang, path FROM docs"
-    rows = index.db.execute(sql + (" WHERE category = ?" if category else ""),
-                            (category,) if category else ()).fetchall()
+    rows = guarded(index, lambda: index.db.execute(
+        sql + (" WHERE category = ?" if category else ""),
+        (category,) if category else ()).fetchall())
     chosen: dict[str, tuple] = {}
     for row in rows:
         if row[0] not in chosen or row[3] == lang:
@@ -196,6 +201,10 @@ def find_article(slug: str, lang: str, index: Index | None = None) -> ShownArtic
     When ``lang`` does not exist the other language is shown, marked as fallback.
     """
     index = index or open_library_index()
+    return guarded(index, lambda: _find_article(slug, lang, index))
+
+
+def _find_article(slug: str, lang: str, index: Index) -> ShownArticle:
     topic, alias = resolve_slug(slug, index)
     rows = dict(index.db.execute("SELECT lang, path FROM docs WHERE slug = ?", (topic,)))
     chosen = lang if lang in rows else sorted(rows)[0]
@@ -227,6 +236,8 @@ def _read_indexed(path: Path) -> Article:
 
 
 def _slug_hint(index: Index, slug: str) -> str:
+    import difflib
+
     slugs = [r[0] for r in index.db.execute(
         "SELECT DISTINCT slug FROM docs UNION SELECT alias FROM aliases")]
     close = difflib.get_close_matches(slug, slugs, n=3)
@@ -246,6 +257,13 @@ def search(query: str, lang: str, category: str | None = None, limit: int = 10,
         raise BadInputError(_("--limit must be at least 1"))
     check_category(category)
     index = index or open_library_index()
+    result = guarded(index, lambda: _search(index, query, lang, category, limit, lang_explicit))
+    result.notices = list(index.notices)
+    return result
+
+
+def _search(index: Index, query: str, lang: str, category: str | None, limit: int,
+            lang_explicit: bool) -> SearchResult:
     parsed = parse_query(index.db, query)
     shown = lang if lang_explicit or not parsed.language else parsed.language
     hits = rank(index, parsed, lang=shown, category=category, limit=limit)
@@ -255,6 +273,31 @@ def search(query: str, lang: str, category: str | None = None, limit: int = 10,
     if not hits:
         result.suggestions = _suggest(index, query, shown)
     return result
+
+
+def guarded(index: Index, work: Callable[[], T]) -> T:
+    """Run ``work`` on the index; if the index turns out damaged, rebuild it and run it again.
+
+    SQLite reports a damaged page only when a query reads it, so this is where a
+    corrupt index is found. A second failure is a StorageError with what to do.
+    """
+    import sqlite3
+
+    from tokohelp.index import is_busy
+
+    try:
+        return work()
+    except sqlite3.DatabaseError as exc:
+        if is_busy(exc):
+            raise StorageError(_("the search index is busy: {reason}").format(reason=exc),
+                               _("Try again in a moment.")) from None
+    index.repair()
+    try:
+        return work()
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(_("the search index cannot be read: {reason}").format(reason=exc),
+                           _("Delete the cache directory shown by 'tokohelp index' and retry."),
+                           ) from None
 
 
 def _other_lang(result: SearchResult, reader_lang: str) -> str:
@@ -275,6 +318,8 @@ def confident_articles(text: str, lang: str, limit: int = 3,
 
 
 def _suggest(index: Index, query: str, lang: str) -> list[str]:
+    import difflib
+
     titles = [r[0] for r in index.db.execute(
         "SELECT title FROM docs WHERE lang = ? LIMIT 20000", (lang,))]
     return difflib.get_close_matches(query[:200], titles, n=3, cutoff=0.3)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +82,7 @@ def _load_toml_text(text: str, path: Path) -> dict[str, Any]:
                           _("Fix the file or run 'tokohelp config init --force'.")) from None
 
 
-_HEADER = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+\s*(?:#.*)?$", re.MULTILINE)
+_HEADER = r"^\s*\[+\s*([^\]]+?)\s*\]+\s*(?:#.*)?$"  # compiled only when a key is located
 
 
 def line_of_key(text: str, key: str) -> int | None:
@@ -101,7 +100,7 @@ def line_of_key(text: str, key: str) -> int | None:
 
 def _table_span(text: str, table: str) -> tuple[int, int]:
     """Where the body of ``[table]`` starts and ends; the top level when not found."""
-    headers = list(_HEADER.finditer(text))
+    headers = list(re.finditer(_HEADER, text, re.MULTILINE))
     wanted = table.replace(" ", "")
     for i, header in enumerate(headers):
         if header.group(1).replace(" ", "").replace('"', "") == wanted:
@@ -110,14 +109,21 @@ def _table_span(text: str, table: str) -> tuple[int, int]:
     return 0, headers[0].start() if headers and not table else len(text)
 
 
-@dataclass
 class Config:
-    """The parsed config file plus where it came from, for error messages."""
+    """The parsed config file plus where it came from, for error messages.
 
-    path: Path
-    data: dict[str, Any] = field(default_factory=dict)
-    text: str = ""
-    exists: bool = False
+    A plain slotted class: every run reads the config, and a dataclass would cost more to
+    define at start-up than the whole lookup.
+    """
+
+    __slots__ = ("data", "exists", "path", "text")
+
+    def __init__(self, path: Path, data: dict[str, Any] | None = None, text: str = "",
+                 exists: bool = False) -> None:
+        self.path, self.data, self.text, self.exists = path, data or {}, text, exists
+
+    def __repr__(self) -> str:
+        return f"Config(path={self.path!r}, exists={self.exists!r})"
 
     def where(self, key: str) -> str:
         """``file:line`` for a key, or just the file when the key is not found."""

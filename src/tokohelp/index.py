@@ -9,17 +9,27 @@ old one atomically, so concurrent searches never see half an index.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tokohelp import textproc
-from tokohelp.articles import ArticleProblem, link_text_only, load_categories, read_article
+
+try:  # the BLAKE2 module alone: hashlib would load OpenSSL (2 ms) on every search
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import blake2b
+from tokohelp.articles import (
+    ArticleProblem,
+    link_text_only,
+    load_categories,
+    problem,
+    read_article,
+)
 from tokohelp.errors import BadInputError, StorageError
 
 # Libraries up to this many files get the exact per-file check on every open.
@@ -31,6 +41,11 @@ FULL_CHECK_SECONDS = 600
 CHAMPIONS = 200
 # From this many files on, articles are analysed in a process per core.
 PARALLEL_FILES = 2000
+# Build workers check this often whether the building process still exists.
+WATCH_SECONDS = 0.5
+# Temporary build files start with this; one older than STALE_BUILD_SECONDS is stale.
+BUILDING = ".building-"
+STALE_BUILD_SECONDS = 3600
 # Relative weights of the FTS columns for bm25(): title > questions > tags > summary > body.
 # ``questions`` holds how people ask (front matter), so it counts nearly as much as the title.
 WEIGHTS = (10.0, 8.0, 6.0, 3.0, 1.0)
@@ -38,6 +53,7 @@ WEIGHTS = (10.0, 8.0, 6.0, 3.0, 1.0)
 HEAD_COLUMNS = "{title questions tags summary}"
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE blobs(key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE docs(id INTEGER PRIMARY KEY, slug TEXT, lang TEXT, category TEXT, title TEXT,
                   summary TEXT, path TEXT);
 CREATE INDEX docs_slug ON docs(slug);
@@ -74,6 +90,18 @@ class Index:
     path: Path
     built_problems: list[ArticleProblem] | None = None
     rebuilt: bool = False
+    dirs: list[Path] = field(default_factory=list)
+    # Said once to the reader, e.g. that a damaged index was found and rebuilt.
+    notices: list[str] = field(default_factory=list)
+
+    def repair(self) -> None:
+        """Rebuild a damaged index in place and reconnect (the caller then retries once)."""
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
+        self.built_problems = build_index(self.dirs, self.path, snapshot(self.dirs))
+        self.db = _connect(self.path)
+        self.rebuilt = True
+        self.notices.append(damaged_notice())
 
     @property
     def problems(self) -> list[ArticleProblem]:
@@ -97,23 +125,62 @@ class Snapshot:
     files: int
 
     def dirs_text(self) -> str:
-        """Directory stamps as ``path<TAB>mtime`` lines, the form stored in the index."""
-        return "".join(f"{d}\t{m}\n" for d, m in sorted(self.dirs.items()))
+        """Directory stamps as ``path<TAB>mtime`` lines, the form stored in the index.
+
+        A directory whose name is not valid UTF-8 cannot be stored; it is left out
+        (its files are reported as problems, and the full check still sees them).
+        """
+        return "".join(f"{d}\t{m}\n" for d, m in sorted(self.dirs.items()) if _storable(d))
 
 
 def snapshot(dirs: Iterable[Path]) -> Snapshot:
     """Stat every article file (path, size, mtime) and every directory below ``dirs``."""
-    digest = hashlib.blake2b(digest_size=16)
+    from tokohelp.articles import walk
+
+    digest = blake2b(digest_size=16)
     digest.update(f"analyzer={textproc.ANALYZER_VERSION}".encode())
+    vocab = _file_stamp(textproc.vocabulary_path())
+    digest.update(f"vocabulary={vocab}".encode())
     stamps: dict[str, int] = {}
     files = 0
     for base in dirs:
         root = str(base.resolve())
-        stamps[root] = _mtime(root)
-        for path, st in _walk_stats(root, stamps):
-            files += 1
-            digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "replace"))
+        for entry, is_dir in walk(Path(root)):
+            if is_dir:
+                where = entry.path if entry is not None else root
+                stamps[where] = _mtime(where)
+                continue
+            st = _file_stat(entry)
+            if st is not None:
+                files += 1
+                digest.update(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode(
+                    "utf-8", "replace"))
     return Snapshot(digest.hexdigest(), stamps, files)
+
+
+def _file_stamp(path: Path) -> str:
+    try:
+        st = path.stat()
+    except OSError:
+        return "-"
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def _file_stat(entry: os.DirEntry[str] | None) -> os.stat_result | None:
+    if entry is None or not entry.name.endswith((".md", ".toml")):
+        return None
+    try:
+        return entry.stat()
+    except OSError:
+        return None
+
+
+def _storable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def signature(dirs: Iterable[Path]) -> str:
@@ -128,38 +195,39 @@ def _mtime(path: str) -> int:
         return -1
 
 
-def _walk_stats(top: str, stamps: dict[str, int]) -> Iterator[tuple[str, os.stat_result]]:
-    try:
-        entries = sorted(os.scandir(top), key=lambda e: e.name)
-    except OSError:
-        return
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=True):
-            stamps[entry.path] = _mtime(entry.path)
-            yield from _walk_stats(entry.path, stamps)
-        elif entry.name.endswith((".md", ".toml")):
-            try:
-                yield entry.path, entry.stat()
-            except OSError:
-                continue
-
-
 def index_path(cache: Path, dirs: list[Path]) -> Path:
     """One index file per distinct list of article directories."""
-    key = "\0".join(str(d.resolve()) for d in dirs).encode()
-    return cache / "index" / f"articles-{hashlib.sha1(key).hexdigest()[:16]}.sqlite"
+    key = "\0".join(str(d.resolve()) for d in dirs).encode("utf-8", "surrogateescape")
+    return cache / "index" / f"articles-{blake2b(key, digest_size=8).hexdigest()}.sqlite"
 
 
 def open_index(dirs: list[Path], cache: Path, *, rebuild: bool = False) -> Index:
     """Open the index for ``dirs``, rebuilding it first when the articles changed."""
     path = index_path(cache, dirs)
     db = None if rebuild else _open_existing(path)
-    if db is not None and is_fresh(db, dirs, path):
-        return Index(db, path)
+    damaged = db is None and not rebuild and path.is_file()
     if db is not None:
+        try:
+            if is_fresh(db, dirs, path):
+                return Index(db, path, dirs=dirs)
+        except sqlite3.DatabaseError as exc:
+            damaged = not is_busy(exc)
         db.close()
     problems = build_index(dirs, path, snapshot(dirs))
-    return Index(_connect(path), path, problems, rebuilt=True)
+    return Index(_connect(path), path, problems, rebuilt=True, dirs=dirs,
+                 notices=[damaged_notice()] if damaged else [])
+
+
+def damaged_notice() -> str:
+    """What the reader is told when a damaged index was found and replaced."""
+    from tokohelp.i18n import _
+
+    return _("the search index was damaged; it has been rebuilt")
+
+
+def is_busy(exc: sqlite3.DatabaseError) -> bool:
+    """A locked or busy database is not a damaged one: rebuilding would not help."""
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -191,11 +259,13 @@ def is_fresh(db: sqlite3.Connection, dirs: list[Path], path: Path) -> bool:
     meta = dict(db.execute("SELECT key, value FROM meta"))
     if meta.get("analyzer") != textproc.ANALYZER_VERSION or not _dirs_unchanged(meta):
         return False
-    if int(meta.get("files", 0)) > FULL_CHECK_FILES and not _full_check_due(path):
+    large = int(meta.get("files", 0)) > FULL_CHECK_FILES
+    if large and not _full_check_due(path):
         return True
     if signature(dirs) != meta.get("signature"):
         return False
-    _mark_checked(path)
+    if large:  # small libraries are fully checked every time: no marker to keep
+        _mark_checked(path)
     return True
 
 
@@ -230,7 +300,9 @@ def build_index(dirs: list[Path], path: Path, snap: Snapshot) -> list[ArticlePro
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".building-", suffix=".sqlite", dir=path.parent)
+        clean_stale_builds(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f"{BUILDING}{os.getpid()}-", suffix=".sqlite",
+                                   dir=path.parent)
         os.close(fd)
     except OSError as exc:
         raise _cannot_write(path, exc.strerror) from None
@@ -245,6 +317,43 @@ def build_index(dirs: list[Path], path: Path, snap: Snapshot) -> list[ArticlePro
         Path(tmp).unlink(missing_ok=True)
         raise
     return problems
+
+
+def clean_stale_builds(directory: Path) -> list[Path]:
+    """Remove the temporary files of builds that died (killed, power cut); return them.
+
+    A build file names its process: it is stale when that process is gone, or,
+    whatever the name says, when it is older than STALE_BUILD_SECONDS (no build
+    takes that long, and a process id may have been reused).
+    """
+    removed = []
+    for candidate in directory.glob(BUILDING + "*"):
+        if _build_is_stale(candidate):
+            with contextlib.suppress(OSError):
+                candidate.unlink()
+                removed.append(candidate)
+    return removed
+
+
+def _build_is_stale(path: Path) -> bool:
+    try:
+        age = time.time() - path.stat().st_mtime
+    except OSError:
+        return False
+    pid_text = path.name[len(BUILDING):].split("-", 1)[0]
+    return age > STALE_BUILD_SECONDS or not (pid_text.isdigit() and _alive(int(pid_text)))
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or a platform that cannot tell: keep it
+    return True
 
 
 def _cannot_write(path: Path, reason: str | None) -> StorageError:
@@ -276,7 +385,7 @@ def _analyze(path: Path, categories: list[str]) -> Analyzed | ArticleProblem:
     try:
         a = read_article(path, categories)
     except BadInputError as exc:
-        return ArticleProblem(path, exc.message)
+        return problem(path, exc.message)
     body = textproc.strip_boilerplate(link_text_only(a.body))
     questions = [textproc.terms_for_tokens(textproc.tokenize(q), a.lang) for q in a.questions]
     tags = [textproc.terms_for_tokens(textproc.tokenize(tag), a.lang) for tag in a.tags]
@@ -339,7 +448,9 @@ def _analyzed(dirs: list[Path]) -> Iterator[Analyzed | ArticleProblem]:
 
     from tokohelp.articles import iter_article_files
 
-    paths = list(iter_article_files(dirs))
+    walked: list[ArticleProblem] = []
+    paths = list(iter_article_files(dirs, walked))
+    yield from walked
     work = partial(_analyze, categories=[c.id for c in load_categories(dirs)])
     workers = os.cpu_count() or 1
     if len(paths) < PARALLEL_FILES or workers < 2:
@@ -347,8 +458,25 @@ def _analyzed(dirs: list[Path]) -> Iterator[Analyzed | ArticleProblem]:
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(workers) as pool:
+    with ProcessPoolExecutor(workers, initializer=_watch_parent,
+                             initargs=(os.getpid(),)) as pool:
         yield from pool.map(work, paths, chunksize=256)
+
+
+def _watch_parent(parent: int) -> None:
+    """In a build worker: exit as soon as the building process is gone.
+
+    A killed parent cannot tell its pool to stop, and the workers would wait for
+    work forever; a daemon thread polls the parent's id and ends the worker.
+    """
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="tokohelp-parent-watch", daemon=True).start()
 
 
 def _fill(tmp: Path, dirs: list[Path], snap: Snapshot) -> list[ArticleProblem]:
@@ -373,6 +501,7 @@ def _fill(tmp: Path, dirs: list[Path], snap: Snapshot) -> list[ArticleProblem]:
             ("signature", snap.signature), ("dirs", snap.dirs_text()), ("files", str(snap.files)),
             ("analyzer", textproc.ANALYZER_VERSION), ("built", str(int(time.time()))),
             *((f"docs_{lang}", str(_docs_in(db, lang))) for lang in LANG_BITS)])
+        db.execute("INSERT INTO blobs VALUES ('vocabulary', ?)", (textproc.vocabulary().pack(),))
         db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
         _store_champions(db)
     db.close()

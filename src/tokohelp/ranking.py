@@ -22,11 +22,14 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tokohelp import textproc
 from tokohelp.index import FIELD_SEP, LANG_BITS, QUESTION_SEP, WEIGHTS, Index, unpack
 
 SNIPPET_CHARS = 180
+# Marks, among a candidate's matched terms, that a partial query word extends one of them.
+PREFIX_MARK = "*"
 MAX_CORRECTIONS = 3
 # Rare-word and all-words candidates added beside the champions, at most.
 MAX_EXTRA = 300
@@ -43,12 +46,15 @@ UNKNOWN_WEIGHT = 0.6
 NEGATED_PLAIN = -0.3
 # The final score: coverage over all fields, the best single title, question or tag,
 # and the share of the title's terms the query explains.
-COVERAGE_SHARE = 0.5
-LINE_SHARE = 0.3
+COVERAGE_SHARE = 0.4
+LINE_SHARE = 0.4
 TITLE_SHARE = 0.2
 # Stage one's BM25 (relative to the best candidate's) adds this share: it knows how
 # often and how densely an article uses the words, which coverage ignores.
 BM25_SHARE = 0.15
+# A title, question or tag line counts at least this share of its weight, the rest by how
+# much of the line the query explains.
+LINE_FLOOR = 0.5
 # A generic word (data: [weak] in synonyms.toml) weighs this share of its idf.
 WEAK = 0.5
 # A hit is confident from this score on, and only near the best hit's score, and only
@@ -85,10 +91,11 @@ class Unit:
         return [f'"{alt}"{star}' for alt in sorted(alternatives)]
 
     def found_in(self, terms: set[str] | frozenset[str]) -> bool:
-        """Whether any alternative (or, for a partial word, any extension) is in ``terms``."""
+        """Whether any alternative is in ``terms`` (for a partial word: its PREFIX_MARK entry,
+        which :meth:`ParsedQuery.matched` adds when a term extends it)."""
         if not self.alternatives.isdisjoint(terms):
             return True
-        return self.prefix and any(t.startswith(self.word) for t in terms)
+        return self.prefix and self.word + PREFIX_MARK in terms
 
 
 # The name the first ranking used; kept for callers and tests that import it.
@@ -106,6 +113,7 @@ class ParsedQuery:
     unknown_share: float = 0.0
     surface: frozenset[str] = frozenset()  # stems of the phrase units' own words
     _seen: dict[str, bool] = field(default_factory=dict, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def highlights(self, word: str) -> bool:
         """Whether a word of an article is one of the query's (cached: texts repeat words)."""
@@ -128,11 +136,31 @@ class ParsedQuery:
 
     def stems(self) -> set[str]:
         """Every stem a matching word may have, for snippet highlighting."""
-        return {alt for term in self.terms if not term.negated for alt in term.alternatives}
+        if "stems" not in self._cache:
+            self._cache["stems"] = {alt for term in self.terms if not term.negated
+                                    for alt in term.alternatives}
+        return self._cache["stems"]
 
     def prefixes(self) -> list[str]:
         """Words typed partially, highlighted by prefix."""
-        return [t.word for t in self.terms if t.prefix]
+        if "prefixes" not in self._cache:
+            self._cache["prefixes"] = [t.word for t in self.terms if t.prefix]
+        return self._cache["prefixes"]
+
+    def lookup(self) -> frozenset[str]:
+        """Every index term the re-ranker asks about: alternatives, their negated forms and
+        the phrase words' stems."""
+        if "lookup" not in self._cache:
+            alternatives = {a for t in self.terms for a in t.alternatives}
+            negated = {textproc.NEGATED_PREFIX + a for a in alternatives}
+            self._cache["lookup"] = frozenset(alternatives | negated | self.surface)
+        return self._cache["lookup"]
+
+    def matched(self, terms: list[str]) -> frozenset[str]:
+        """The query's terms among ``terms``, plus PREFIX_MARK entries for partial words."""
+        found = self.lookup().intersection(terms)
+        marks = [p + PREFIX_MARK for p in self.prefixes() if any(t.startswith(p) for t in terms)]
+        return found.union(marks) if marks else found
 
     def total_weight(self, lang: str) -> float:
         """The query's whole weight for articles in ``lang``: what a perfect one explains."""
@@ -227,8 +255,21 @@ def detect_language(tokens: list[str], known: dict[str, int]) -> str:
     return "id" if votes["id"] > votes["en"] else "en"
 
 
+def adopt_vocabulary(db: sqlite3.Connection) -> None:
+    """Use the vocabulary the index was built with, unless this process has one already."""
+    if textproc.vocabulary_loaded():
+        return
+    try:
+        row = db.execute("SELECT value FROM blobs WHERE key = 'vocabulary'").fetchone()
+    except sqlite3.Error:
+        return  # an index without it (or a test database): the data file is read instead
+    if row is not None:
+        textproc.use_packed(row[0])
+
+
 def parse_query(db: sqlite3.Connection, text: str) -> ParsedQuery:
     """Tokenise, detect the language, find phrases and negations, repair typos."""
+    adopt_vocabulary(db)
     tokens = textproc.query_tokens(text)
     known = _word_langs(db, tokens) if tokens else {}
     language = detect_language(tokens, known)
@@ -425,25 +466,37 @@ def _idf(docs: int, total: int) -> float:
     return math.log(1 + (total - docs + 0.5) / (docs + 0.5))
 
 
-@dataclass
+class _Line:
+    """One title, question or tag of a candidate: the query terms in it, and its length."""
+
+    __slots__ = ("size", "terms")
+
+    def __init__(self, text: str, parsed: ParsedQuery) -> None:
+        words = text.split()
+        self.terms = parsed.matched(words)
+        self.size = len(words)
+
+
 class _Doc:
-    """A candidate's analysed fields, split from the stored string."""
+    """A candidate's analysed fields, reduced to the query's terms found in each.
 
-    id: int
-    lang: str
-    fields: list[frozenset[str]]
-    lines: list[frozenset[str]]  # the title, each question and tag: whole-line coverage
+    Only what the query can match is kept (a set intersection while splitting),
+    so scoring 40 candidates never builds their whole vocabularies.
+    """
 
-    @classmethod
-    def parse(cls, doc_id: int, lang: str, stored: str) -> _Doc:
-        """Split what ``index.stored_terms`` wrote."""
+    __slots__ = ("fields", "id", "lang", "lines")
+
+    def __init__(self, doc_id: int, lang: str, stored: str, parsed: ParsedQuery) -> None:
         title, questions, tags, summary, body = stored.split(FIELD_SEP)
-        asked = [frozenset(q.split()) for q in questions.split(QUESTION_SEP) if q]
-        labels = [frozenset(t.split()) for t in tags.split(QUESTION_SEP) if t]
-        head = frozenset(title.split())
-        fields = [head, frozenset().union(*asked), frozenset().union(*labels),
-                  frozenset(summary.split()), frozenset(body.split())]
-        return cls(doc_id, lang, fields, [head, *asked, *labels])
+        asked = [_Line(q, parsed) for q in questions.split(QUESTION_SEP) if q]
+        labels = [_Line(t, parsed) for t in tags.split(QUESTION_SEP) if t]
+        head = _Line(title, parsed)
+        self.id, self.lang = doc_id, lang
+        self.fields: list[frozenset[str]] = [
+            head.terms, frozenset().union(*(a.terms for a in asked)),
+            frozenset().union(*(t.terms for t in labels)), parsed.matched(summary.split()),
+            parsed.matched(body.split())]
+        self.lines: list[_Line] = [head, *asked, *labels]
 
 
 def _rerank(db: sqlite3.Connection, parsed: ParsedQuery,
@@ -454,7 +507,7 @@ def _rerank(db: sqlite3.Connection, parsed: ParsedQuery,
                       (json.dumps(list(candidates)),))
     words = parsed.words()
     best = max(candidates.values(), default=0.0) or 1.0
-    out = [(_score(_Doc.parse(doc_id, lang, stored), parsed, words),
+    out = [(_score(_Doc(doc_id, lang, stored, parsed), parsed, words),
             BM25_SHARE * candidates[doc_id] / best, doc_id) for doc_id, lang, stored in rows]
     return sorted(out, key=lambda row: row[0] + row[1], reverse=True)
 
@@ -464,9 +517,9 @@ def _score(doc: _Doc, parsed: ParsedQuery, words: frozenset[str]) -> float:
     of the document's title the query explains (what the article is about)."""
     total = parsed.total_weight(doc.lang)
     coverage = max(sum(_credit(doc, unit) for unit in parsed.terms) / total, 0.0)
-    best_line = max(_line_share(line, parsed, doc.lang) for line in doc.lines) / total
+    best_line = max(_line_score(line, parsed, doc.lang, words) for line in doc.lines) / total
     title = doc.lines[0]
-    about = len(title & words) / len(title) if title else 0.0
+    about = len(title.terms & words) / title.size if title.size else 0.0
     score = COVERAGE_SHARE * coverage + LINE_SHARE * best_line + TITLE_SHARE * about
     return round(score, 4)
 
@@ -490,10 +543,16 @@ def _best_field(doc: _Doc, found: Callable[[frozenset[str]], bool]) -> int | Non
     return next((i for i, terms in enumerate(doc.fields) if found(terms)), None)
 
 
-def _line_share(line: frozenset[str], parsed: ParsedQuery, lang: str) -> float:
-    """The weight of the (un-negated) units that one title, question or tag holds together."""
-    return sum(u.weights.get(lang, 0.0) for u in parsed.terms
-               if not u.negated and u.found_in(line))
+def _line_score(line: _Line, parsed: ParsedQuery, lang: str, words: frozenset[str]) -> float:
+    """The weight of the (un-negated) units that one title, question or tag holds together,
+    more when the line says little else (a line that is the query beats one that adds
+    "failed" or "add a bank account" to it)."""
+    share = sum(u.weights.get(lang, 0.0) for u in parsed.terms
+                if not u.negated and u.found_in(line.terms))
+    if not share or not line.size:
+        return share
+    precision = min(len(line.terms & words) / line.size, 1.0)
+    return share * (LINE_FLOOR + (1 - LINE_FLOOR) * precision)
 
 
 def _per_topic(db: sqlite3.Connection, scored: list[tuple[float, float, int]], lang: str,

@@ -14,14 +14,8 @@ from __future__ import annotations
 
 import sys
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 CONCEPT_PREFIX = "zz"
 # A negated word or concept is also stored as NEGATED_PREFIX + term ("tanpa kartu kredit"
@@ -41,27 +35,84 @@ _SEPARATORS = {c: " " for c in range(128) if not chr(c).isalnum() or chr(c).isup
 Phrase = tuple[str, ...]
 
 
-@dataclass(frozen=True)
 class Vocabulary:
-    """Stopwords, slang, synonym concepts, negation cues and language hints, from data."""
+    """Stopwords, slang, synonym concepts, negation cues and language hints, from data.
 
-    stopwords: frozenset[str]
-    slang: dict[str, str]
-    # first word of a phrase -> [(the whole phrase, its concept term), ...], longest first
-    phrase_starts: dict[str, list[tuple[Phrase, str]]]
-    negation_cues: tuple[Phrase, ...]
-    negation_breaks: frozenset[str]
-    # words that mark a query as Indonesian or English (their function words)
-    language_words: dict[str, frozenset[str]]
-    boilerplate_sections: frozenset[str]
-    weak: frozenset[str]
+    A plain class (not a dataclass) that packs into bytes: the index stores the
+    vocabulary it was built with, so a search reads it back in a fraction of a
+    millisecond instead of parsing ``synonyms.toml`` on every run.
+    """
+
+    __slots__ = ("boilerplate_sections", "language_words", "negation_breaks", "negation_cues",
+                 "phrase_starts", "slang", "stopwords", "weak")
+
+    def __init__(self, stopwords: frozenset[str], slang: dict[str, str],
+                 phrase_starts: dict[str, list[tuple[Phrase, str]]],
+                 negation_cues: tuple[Phrase, ...], negation_breaks: frozenset[str],
+                 language_words: dict[str, frozenset[str]],
+                 boilerplate_sections: frozenset[str], weak: frozenset[str]) -> None:
+        self.stopwords = stopwords
+        self.slang = slang
+        # first word of a phrase -> [(the whole phrase, its concept term), ...], longest first
+        self.phrase_starts = phrase_starts
+        self.negation_cues = negation_cues
+        self.negation_breaks = negation_breaks
+        # words that mark a query as Indonesian or English (their function words)
+        self.language_words = language_words
+        self.boilerplate_sections = boilerplate_sections
+        self.weak = weak
+
+    def pack(self) -> bytes:
+        """The vocabulary as bytes (marshal: only str, tuple, list, dict and frozenset)."""
+        import marshal
+
+        return marshal.dumps({name: getattr(self, name) for name in self.__slots__})
+
+    @classmethod
+    def unpack(cls, blob: bytes) -> Vocabulary:
+        """The inverse of :meth:`pack`; ValueError (or TypeError) on foreign bytes."""
+        import marshal
+
+        return cls(**marshal.loads(blob))
 
 
-@lru_cache(maxsize=1)
+_LOADED: list[Vocabulary] = []
+
+
 def vocabulary() -> Vocabulary:
-    """Load the vocabulary once per process."""
-    raw = (Path(__file__).parent / "data" / "synonyms.toml").read_text("utf-8")
-    data = tomllib.loads(raw)
+    """The vocabulary, loaded once per process (from an index, or else from the data file)."""
+    if not _LOADED:
+        _LOADED.append(_read_vocabulary())
+    return _LOADED[0]
+
+
+def vocabulary_loaded() -> bool:
+    """Whether this process has its vocabulary already."""
+    return bool(_LOADED)
+
+
+def use_packed(blob: bytes) -> bool:
+    """Adopt a packed vocabulary (the one an index was built with); False if unreadable."""
+    try:
+        vocab = Vocabulary.unpack(blob)
+    except (ValueError, TypeError, EOFError):
+        return False
+    _LOADED[:] = [vocab]
+    return True
+
+
+def vocabulary_path() -> Path:
+    """The data file the vocabulary comes from (its changes make the index rebuild)."""
+    return Path(__file__).parent / "data" / "synonyms.toml"
+
+
+def _read_vocabulary() -> Vocabulary:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    data = tomllib.loads(vocabulary_path().read_text("utf-8"))
     stop = data.get("stopwords", {})
     negation = data.get("negation", {})
     return Vocabulary(

@@ -9,6 +9,7 @@ shown untranslated, and a message that was added without a translation.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 from pathlib import Path
@@ -145,3 +146,28 @@ def test_config_init_twice_is_a_config_error_in_indonesian():
 def test_the_check_would_catch_an_english_message():
     assert english_in("tokohelp: error: No article matches refund.") != []
     assert english_in(runner.invoke(app, ["--lang", "en", "search", "--help"]).stdout) != []
+
+
+def test_short_labels_of_the_channel_card_are_indonesian_too():
+    card = runner.invoke(app, ["--lang", "id", "contact", "--channel", "email"]).stdout
+    lines = [line.strip() for line in card.splitlines()]
+    for label in ("Reach:", "Hours:", "Who:", "Steps", "Good to know", "Every platform"):
+        assert not any(line.startswith(label) or f"({label})" in line for line in lines), label
+    assert any(line.startswith("Langkah (Semua platform)") for line in lines)
+
+
+def test_storage_and_bad_input_errors_speak_indonesian(tmp_path, monkeypatch, library):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("TOKOHELP_CACHE_DIR", str(blocker))
+    stored = runner.invoke(app, ["--lang", "id", "search", "dana"])
+    assert stored.exit_code == 7 and english_in(stored.stderr) == []
+    monkeypatch.delenv("TOKOHELP_CACHE_DIR")
+    assert runner.invoke(app, ["index"]).exit_code == 0
+    path = library / "refund" / "money-back.id.md"  # broken behind the index's back:
+    before, text = path.stat(), path.read_bytes()  # same size, same mtime
+    path.write_bytes(b"+++\ntitle = \n" + text[len(b"+++\ntitle = \n"):])
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    broken = runner.invoke(app, ["--lang", "id", "show", "money-back"])
+    assert broken.exit_code == 5, broken.output
+    assert "Perbaiki file-nya" in broken.stderr  # the reason itself is the TOML parser's

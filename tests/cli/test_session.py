@@ -145,3 +145,47 @@ def test_one_run_reads_the_config_once_and_opens_the_index_at_most_once(library,
     result = runner.invoke(app, args)
     assert result.exit_code in (0, 1), result.output
     assert counts["config"] == 1 and counts["index"] <= 1 and counts["store"] == 0, counts
+
+
+@pytest.mark.parametrize("given", ["shipping", "SHIPPING", "Pengiriman", "pengiriman ",
+                                   "Shipping", "2"])
+def test_a_category_is_found_by_id_either_name_or_number(library, given):
+    result = runner.invoke(app, ["list", "--category", given, "--json"])
+    assert result.exit_code == 0, result.output
+    assert [i["slug"] for i in json.loads(result.stdout)] == ["parcel-late"]
+
+
+@pytest.mark.parametrize("given", ["0", "3", "kiriman", ""])
+def test_an_unknown_category_lists_the_ids(library, given):
+    result = runner.invoke(app, ["search", "parcel", "--category", given])
+    assert result.exit_code == 3
+    assert "refund, shipping" in result.stderr
+
+
+def test_categories_are_numbered_as_the_category_option_reads_them(library):
+    out = runner.invoke(app, ["categories"]).stdout
+    rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert [row[:2] for row in rows] == [["1", "refund"], ["2", "shipping"]]
+
+
+@pytest.mark.parametrize("given", ["email", "E-MAIL", "E-mail", "2"])
+def test_a_channel_is_found_by_id_name_or_number(given):
+    table = runner.invoke(app, ["contact"]).stdout
+    assert " 2  E-mail" in table
+    result = runner.invoke(app, ["contact", "--channel", given, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["id"] == "email"
+
+
+def test_an_unknown_channel_number_is_not_found():
+    result = runner.invoke(app, ["contact", "--channel", "99"])
+    assert result.exit_code == 3 and "unknown channel '99'" in result.stderr
+
+
+def test_store_and_backends_are_opened_once_per_session(isolated_home):
+    session = Session()
+    assert session.store is session.store
+    assert session.backend() is None and session.backend() is None
+    assert (session.opened["store"], session.opened["backend"]) == (1, 1)
+    session.close()
+    assert "store" not in session.__dict__

@@ -74,8 +74,8 @@ def show_search(env: Env, answer: SearchAnswer) -> None:
         show_hits(env, found.hits, answer.lang)
     else:
         show_no_fit(env, found, answer.lang)
-    if found.other_lang:
-        env.err.print("[dim]" + safe(other_lang_hint(found)) + "[/dim]")
+    if found.other_lang:  # a plain line: a piped search stays free of Rich
+        env.stderr.write(strip_control(other_lang_hint(found)) + "\n")
 
 
 def other_lang_hint(found: SearchResult) -> str:

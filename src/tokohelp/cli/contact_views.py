@@ -91,7 +91,8 @@ def show_card(env: Env, result: ChannelCard) -> None:
     for step_set in card.steps:
         shown = step_set.platforms if card.platform is None else [card.platform]
         where = ", ".join(_(PLATFORM_NAMES[p]) for p in shown) or _("Every platform")
-        env.out.print(f"\n{_bold(_('Steps'))} [dim]({safe(where)})[/dim]")
+        heading = _bold(_("Steps"))
+        env.out.print(f"\n{heading} [dim]({safe(where)})[/dim]")
         for number, step in enumerate(pick(step_set.steps, lang, []), start=1):
             env.out.print(f"  {number}. {safe(step)}")
     notes = pick(ch.notes, lang, [])

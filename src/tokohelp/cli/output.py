@@ -7,7 +7,6 @@ Streams, TTY facts and the Rich consoles belong to the run's
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,8 @@ def _default(value: Any) -> Any:
 
 def emit_json(env: Session, payload: Any) -> None:
     """Plain JSON on stdout: no colour, no markup, stable key order, no raw control bytes."""
+    import json  # only --json runs pay for it
+
     text = json.dumps(payload, default=_default, ensure_ascii=False, indent=2)
     env.stdout.write(escape_c1(text) + "\n")
 

@@ -7,7 +7,7 @@ How to write a command
    the :class:`~tokohelp.session.Session` (``session.config``, ``session.index``,
    ``session.store``, ``session.channels``, ``session.backend(name)``), raises a
    ``TokohelpError`` subclass for every expected failure, and never prints.
-2. **Result**: a dataclass with ``to_json()`` returning the ``--json`` document (English
+2. **Result**: a class with ``to_json()`` returning the ``--json`` document (English
    keys; add fields, never rename or drop one: ``tests/cli/test_json_contract.py``).
    Optional: ``no_match`` (True exits with NO_MATCH in the human view), ``problems``
    (skipped article files), ``warnings`` (translated lines) and ``notes`` (what to do
@@ -23,10 +23,14 @@ How to write a command
            session = session_of(ctx)
            render(session, answers.search(session, " ".join(words)), json_out)
 
-   Register it in ``tokohelp/cli/__init__.py`` with ``help=N_("...")``.
+   The module has its own ``app = typer.Typer()`` and registers the function with
+   ``@app.command("search")``; add an ``Entry(module, "search", N_("help text"))`` to
+   ``COMMANDS`` in ``tokohelp/cli/__init__.py``, so the command is built only when run.
 5. **Strings**: every user-visible string goes through ``_()`` / ``ngettext()`` with
    named ``{placeholders}``; help texts given at import time use ``N_()`` (translated
-   when shown).  Then run ``python scripts/i18n.py`` and translate the new entries.
+   when shown), never inside an f-string (the extractor cannot see it there).  Then run
+   ``python scripts/i18n.py update``, translate the new entries in
+   ``locale/id/LC_MESSAGES/tokohelp.po`` and run ``python scripts/i18n.py compile``.
 
 Errors are mapped to exit statuses in :func:`fail` (called by the root group only).
 """
