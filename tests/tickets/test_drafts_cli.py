@@ -213,3 +213,20 @@ def test_non_utf8_bytes_in_argv_are_one_clear_message(flag):
     assert done.returncode == 5, err
     assert f"{'--subject' if flag == '-s' else '--message'} is not valid UTF-8" in err
     assert err.count("tokohelp: error:") == 1 and "Traceback" not in err
+
+
+def test_edit_keeps_the_attachment_count_limit(tmp_path, isolated_home):
+    config = isolated_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[attachments]\nmax_count = 1\n")
+    shots = []
+    for name in ("a.png", "b.png"):
+        shots.append(tmp_path / name)
+        shots[-1].write_bytes(PNG)
+    draft = make_draft("x")
+    assert run("ticket", "edit", str(draft), "--attach", str(shots[0])).exit_code == 0
+    refused = run("ticket", "edit", str(draft), "--attach", str(shots[1]))
+    assert refused.exit_code == 5 and "at most 1" in refused.stderr
+    swapped = run("ticket", "edit", str(draft), "--attach", str(shots[1]), "--detach", "a.png")
+    assert swapped.exit_code == 0, swapped.output
+    assert [a["name"] for a in show(draft)["attachments"]] == ["b.png"]

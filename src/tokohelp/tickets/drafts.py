@@ -52,7 +52,7 @@ def require_draft(ticket: Ticket) -> None:
 def update(store: Store, ticket: Ticket, change: DraftChange) -> Ticket:
     """Apply ``change`` to the draft ``ticket`` in one transaction."""
     require_draft(ticket)
-    dropped = _positions(ticket, change.detach)
+    dropped = positions(ticket, change.detach)
     kept = [a for i, a in enumerate(ticket.attachments) if i not in dropped]
     folder = store.attachments_dir / str(ticket.id)
     staged = _stage(folder, change.add, start=_next_position(ticket))
@@ -69,7 +69,7 @@ def update(store: Store, ticket: Ticket, change: DraftChange) -> Ticket:
     return store.get(ticket.id)
 
 
-def _positions(ticket: Ticket, names: list[str]) -> set[int]:
+def positions(ticket: Ticket, names: list[str]) -> set[int]:
     """Attachment positions by name or by 1-based number; an unknown one is a usage error."""
     found = set()
     for name in names:

@@ -277,8 +277,18 @@ def _not_sent(store: Store, ids: list[int]) -> list[int]:
     return [i for i in ids if store.get(i).status in ("queued", "failed")]
 
 
-def edit_draft(store: Store, ticket: Ticket, change: drafts.DraftChange) -> Ticket:
-    """Apply flag or editor changes to a draft; the message stays within the limits."""
+def edit_draft(store: Store, ticket: Ticket, change: drafts.DraftChange,
+               max_count: int | None = None) -> Ticket:
+    """Apply flag or editor changes to a draft; message and attachments stay within limits."""
+    from tokohelp.errors import BadInputError
+
+    count = len(ticket.attachments) - len(drafts.positions(ticket, change.detach)) + len(
+        change.add)
+    if max_count is not None and count > max_count:
+        raise BadInputError(
+            _("draft {id} would have {count} attachments, at most {limit} allowed").format(
+                id=ticket.id, count=count, limit=max_count),
+            _("Remove one with: tokohelp ticket edit {id} --detach NAME").format(id=ticket.id))
     body = change.values.get("body")
     if body is not None:
         change.values["body"] = text.clean_body(body, _("the message"))

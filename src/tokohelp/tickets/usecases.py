@@ -154,7 +154,10 @@ def edit_ticket(session: Session, ticket_id: int, change: DraftChange | None,
                              _("Without a terminal give --subject, --message, --body-file, "
                                "--attach or --detach."))
         return DraftSaved(filing.edit_in_editor(store, ticket, asker))
-    return DraftSaved(filing.edit_draft(store, ticket, change))
+    from tokohelp.tickets.attachments import limits_from_config
+
+    max_count = limits_from_config(session.config).max_count
+    return DraftSaved(filing.edit_draft(store, ticket, change, max_count))
 
 
 def delete_ticket(session: Session, ticket_id: int,
