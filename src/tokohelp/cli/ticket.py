@@ -81,6 +81,7 @@ def new_cmd(
                              help=N_("Offer no articles and ask nothing optional; file it.")),
     json_out: JsonOpt = False,
 ) -> None:
+    """``ticket new``: gather (asking on a terminal), store, send; render the result."""
     from tokohelp.cli.render import render
     from tokohelp.tickets import intake, usecases
     from tokohelp.tickets.signals import catch_signals
@@ -115,6 +116,7 @@ def edit_cmd(
     email: str | None = typer.Option(None, "--email", help=N_("New reply e-mail.")),
     json_out: JsonOpt = False,
 ) -> None:
+    """``ticket edit ID``: change a draft with options, or in the editor."""
     from tokohelp.cli import ticket_edit
     from tokohelp.cli.render import render
     from tokohelp.tickets import usecases
@@ -136,6 +138,7 @@ def delete_cmd(
     yes: bool = typer.Option(False, "--yes", "-y", help=N_("Do not ask for confirmation.")),
     json_out: JsonOpt = False,
 ) -> None:
+    """``ticket delete ID``: remove a ticket that never reached a desk, after asking."""
     from tokohelp.cli.render import render
     from tokohelp.tickets import usecases
 
@@ -172,6 +175,7 @@ def list_cmd(
                                       help=N_("Only draft, queued, sent or failed tickets.")),
     json_out: JsonOpt = False,
 ) -> None:
+    """``ticket list``: the stored tickets."""
     from tokohelp.cli.render import render
     from tokohelp.tickets import usecases
 
@@ -186,6 +190,7 @@ def show_cmd(
                                   autocompletion=complete.ticket_ids),
     json_out: JsonOpt = False,
 ) -> None:
+    """``ticket show ID``: one ticket and what its backend says."""
     from tokohelp.cli.render import render
     from tokohelp.tickets import usecases
 
@@ -202,6 +207,7 @@ def send_cmd(
     all_queued: bool = typer.Option(False, "--all", help=N_("Send every queued ticket.")),
     json_out: JsonOpt = False,
 ) -> None:
+    """``ticket send``: send drafts and retry queued tickets."""
     from tokohelp.cli.render import render
     from tokohelp.tickets.signals import catch_signals
 
