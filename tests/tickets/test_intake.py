@@ -342,3 +342,17 @@ def test_weak_matches_are_not_offered(deps):
     asker = ScriptedAsker(["", "", "", "Body."])  # order, e-mail, attachments, message
     got = intake.gather(request(subject="Refund not received", category="refund"), asker, deps)
     assert asker.offered == [] and got.ticket.body == "Body."
+
+
+def test_an_interruption_while_storing_keeps_a_recovery_file(deps, monkeypatch):
+    got = intake.gather(request(subject="s", category="refund", message="words"),
+                        ScriptedAsker(interactive=False), deps)
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, "create", interrupted)
+    with pytest.raises(KeptError) as caught:
+        filing.file_ticket(got, None, config.load_config(), Store, config.data_dir())
+    assert caught.value.status == 130
+    assert recovery.read(recovery_files()[0]).body == "words"

@@ -126,6 +126,10 @@ def file_ticket(gathered: Gathered, backend: Backend | None, cfg: Config,
         kept = recovery.keep_recovery(_partial(gathered), data_dir, store_broken=True)
         raise KeptError(exc.message, "\n".join(filter(None, [exc.hint, kept.note()])),
                         int(exc.status), kept) from None
+    except KeyboardInterrupt as exc:  # before the store committed: keep the text elsewhere
+        kept = recovery.keep_recovery(_partial(gathered), data_dir)
+        raise KeptError(_("interrupted: the ticket was not filed"), kept.note(),
+                        exit_status(exc), kept) from None
     if gathered.recovered_from:
         recovery.forget(gathered.recovered_from, store.root)
     return Filed(_send_new(store, ticket, sender), _notes(backend, ticket))
