@@ -356,3 +356,26 @@ def test_an_interruption_while_storing_keeps_a_recovery_file(deps, monkeypatch):
         filing.file_ticket(got, None, config.load_config(), Store, config.data_dir())
     assert caught.value.status == 130
     assert recovery.read(recovery_files()[0]).body == "words"
+
+
+def test_a_subject_typed_in_another_encoding_is_asked_again(deps):
+    undecodable = b"caf\xe9".decode("utf-8", "surrogateescape")
+    asker = ScriptedAsker([undecodable, "Cafe refund", "refund", "", "", "", "Body."])
+    got = intake.gather(request(), asker, deps)
+    assert got.ticket.subject == "Cafe refund" and "not valid UTF-8" in asker.warnings[0]
+
+
+def test_the_terminal_asker_asks_again_after_bytes_that_are_not_utf8():
+    import pty
+
+    from tokohelp.cli.ticket_asker import TerminalAsker
+    from tokohelp.session import Session
+
+    controller, terminal = pty.openpty()  # a real terminal: one line per read
+    os.write(controller, b"caf\xe9\nCafe\n")
+    with open(terminal, encoding="utf-8", errors="strict") as stdin:
+        stderr = io.StringIO()
+        asker = TerminalAsker(Session(stdin=stdin, stderr=stderr, stdin_isatty=True))
+        assert asker.text("Subject") == "Cafe"
+    os.close(controller)
+    assert "not valid UTF-8" in stderr.getvalue()

@@ -29,15 +29,20 @@ class TerminalAsker:
         self.interactive = env.stdin_isatty
 
     def text(self, prompt: str, default: str = "") -> str:
-        """One line; EOFError at end of input."""
+        """One line; EOFError at end of input; a line that is not UTF-8 is asked again."""
         shown = f"{prompt} [{default}]: " if default else f"{prompt}: "
-        self.env.stderr.write(shown)
-        self.env.stderr.flush()
-        line = self.env.stdin.readline()
-        if not line:
-            self.env.stderr.write("\n")  # the prompt line has no newline yet
-            raise EOFError
-        return line.rstrip("\r\n").strip() or default
+        while True:
+            self.env.stderr.write(shown)
+            self.env.stderr.flush()
+            try:
+                line = self.env.stdin.readline()
+            except UnicodeDecodeError:
+                self.env.warn(_("that was not valid UTF-8 text; type it again"))
+                continue
+            if not line:
+                self.env.stderr.write("\n")  # the prompt line has no newline yet
+                raise EOFError
+            return line.rstrip("\r\n").strip() or default
 
     def choose(self, prompt: str, choices: list[CategoryChoice]) -> str:
         """Numbered choices on stderr, then the raw answer."""

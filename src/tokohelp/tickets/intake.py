@@ -190,7 +190,11 @@ def _ask_subject(partial: Partial, asker: Asker) -> None:
     while not partial.subject:
         answer = asker.text(_("Subject"))
         partial.typed = True
-        partial.subject = text.one_line(answer, _("the subject"))
+        try:
+            partial.subject = text.one_line(answer, _("the subject"))
+        except BadInputError as exc:  # bytes the terminal's locale could not decode
+            asker.warn(exc.message)
+            continue
         if not partial.subject:
             asker.warn(_("the subject cannot be empty"))
 
