@@ -230,3 +230,14 @@ def test_edit_keeps_the_attachment_count_limit(tmp_path, isolated_home):
     swapped = run("ticket", "edit", str(draft), "--attach", str(shots[1]), "--detach", "a.png")
     assert swapped.exit_code == 0, swapped.output
     assert [a["name"] for a in show(draft)["attachments"]] == ["b.png"]
+
+
+def test_a_bad_profile_email_is_a_config_error_named_by_config_check(isolated_home):
+    config = isolated_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[profile]\nemail = "me at example"\n')
+    checked = run("config", "check")
+    assert checked.exit_code == 4 and "profile.email" in checked.stderr
+    assert ":2:" in checked.stderr  # file and line
+    filed = run(*ARGS, "-m", "x")
+    assert filed.exit_code == 4 and run_json("ticket", "list")[1] == []

@@ -198,12 +198,14 @@ def check_settings(cfg: Config) -> None:
     from tokohelp.config import check_configured_lang
     from tokohelp.contacts import load_channels
     from tokohelp.tickets.attachments import limits_from_config
+    from tokohelp.tickets.filing import profile_email
     from tokohelp.tickets.sender import policy_from_config
 
     check_configured_lang(cfg)
     limits_from_config(cfg)
     policy_from_config(cfg)
     load_channels(cfg)
+    profile_email(cfg)
 
 
 def check_backends(cfg: Config | None = None) -> list[BackendCheck]:
