@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from tokohelp.config import Config
     from tokohelp.tickets.backends.base import Backend
     from tokohelp.tickets.model import Ticket
-    from tokohelp.tickets.sender import SendOutcome
+    from tokohelp.tickets.sender import Sender, SendOutcome
     from tokohelp.tickets.service import Created
     from tokohelp.tickets.store import CheckedFile, Store
 
@@ -141,21 +141,23 @@ def _partial(gathered: Gathered) -> Partial:
                    [f.path for f in gathered.files], typed=True)
 
 
-def _send_new(store: Store, ticket: Ticket, sender: object) -> Created:
+def _send_new(store: Store, ticket: Ticket, sender: Sender | None) -> Created:
+    """Send the ticket just stored; whatever happens, the outcome says what state it is in."""
+    from tokohelp.tickets.sender import SendOutcome, retry_advice
     from tokohelp.tickets.service import Created
 
     if sender is None:
         return Created(ticket, store.path)
-    from tokohelp.tickets.sender import SendOutcome, retry_advice
-
-    sender.sleep.start(ticket.id)  # type: ignore[attr-defined]
+    if isinstance(sender.sleep, RetrySleep):
+        sender.sleep.start(ticket.id)
     try:
-        outcome = sender.send(ticket.id)  # type: ignore[attr-defined]
+        outcome = sender.send(ticket.id)
     except KeyboardInterrupt as exc:
         raise stays_queued([ticket.id], exc) from None
-    except TokohelpError as exc:  # stored already: the outcome says what state it is in
-        outcome = SendOutcome(ticket.id, "queued", exc.message, ticket,
-                              exc.hint or retry_advice(ticket.id, "queued"))
+    except TokohelpError as exc:  # stored already: not an error of the filing itself
+        now = store.get(ticket.id)
+        outcome = SendOutcome(ticket.id, now.status, exc.message, now,
+                              exc.hint or retry_advice(ticket.id, now.status))
     return Created(outcome.ticket or store.get(ticket.id), store.path, outcome)
 
 
@@ -166,12 +168,13 @@ def _notes(backend: Backend | None, ticket: Ticket) -> list[str]:
     return []
 
 
-def _sender(store: Store, backend: Backend | None, cfg: Config,
-            report: Callable[[Retrying], None] | None) -> object:
+def _sender(store: Store, backend: Backend, cfg: Config,
+            report: Callable[[Retrying], None] | None) -> Sender:
+    """A sender whose waits between attempts are reported (progress on a terminal)."""
     from tokohelp.tickets.sender import Sender, policy_from_config
 
     policy = policy_from_config(cfg)
-    return Sender(store, backend, policy, RetrySleep(policy.attempts, report))  # type: ignore
+    return Sender(store, backend, policy, RetrySleep(policy.attempts, report))
 
 
 class RetrySleep:
