@@ -105,7 +105,8 @@ def test_a_draft_without_a_message_says_how_to_complete_it(isolated_home, monkey
     hook_config(isolated_home, webhook.url, monkeypatch)
     draft = make_draft("")
     result = run("ticket", "send", str(draft))
-    assert result.exit_code == 6 and webhook.posts == []
+    assert result.exit_code == 5 and webhook.posts == []
+    assert f"draft {draft} is not complete yet" in result.stderr
     assert f"tokohelp ticket edit {draft}" in result.stdout
     assert "retry with" not in result.output
     assert show(draft)["status"] == "draft"

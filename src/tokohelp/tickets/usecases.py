@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tokohelp.errors import AbortedError, BackendError, UsageError
+from tokohelp.errors import AbortedError, BackendError, BadInputError, TokohelpError, UsageError
 from tokohelp.i18n import _, ngettext
 from tokohelp.tickets import filing
 from tokohelp.tickets.results import (
@@ -129,11 +129,17 @@ def _check_send_args(store: object, ids: list[int] | None, all_queued: bool) -> 
                        "tokohelp ticket send --all").format(queued=queued, drafts=drafts))
 
 
-def _unsent(outcomes: list[SendOutcome]) -> BackendError | None:
+def _unsent(outcomes: list[SendOutcome]) -> TokohelpError | None:
+    """What ends the run: nothing, incomplete drafts (BAD_INPUT), or tickets not sent."""
     unsent = [o for o in outcomes if o.needs_action]
     if not unsent:
         return None
     listed = " ".join(str(o.ticket_id) for o in unsent)
+    if all(o.ticket is not None and o.ticket.status == "draft" for o in unsent):
+        return BadInputError(
+            ngettext("draft {ids} is not complete yet", "drafts {ids} are not complete yet",
+                     len(unsent)).format(ids=listed),
+            _("Complete it with: tokohelp ticket edit ID, then send it again."))
     return BackendError(
         ngettext("{count} of {total} ticket not sent", "{count} of {total} tickets not sent",
                  len(outcomes)).format(count=len(unsent), total=len(outcomes)),
