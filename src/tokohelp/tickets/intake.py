@@ -176,8 +176,8 @@ def _body_from_sources(partial: Partial, req: IntakeRequest) -> None:
         partial.body = text.clean_body(text.decode(raw, str(req.body_file)), "--body-file")
     elif req.stdin is not None and not partial.body:
         raw = text.read_bounded(req.stdin, _("stdin"))
-        partial.typed = bool(raw.strip())  # piped text exists nowhere else once read
         partial.body = text.clean_body(text.decode(raw, _("stdin")), _("the message on stdin"))
+        partial.typed = True  # piped text exists nowhere else once read
 
 
 def _ask_subject(partial: Partial, asker: Asker) -> None:
