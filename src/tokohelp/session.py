@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 class Session:
     """Everything one run resolved or opened; every attribute can be given up front."""
 
+    no_pager = False  # --no-pager: long output is printed, never paged
+
     def __init__(self, *, lang: str | None = None, debug: bool = False,
                  stdin: TextIO | None = None, stdout: TextIO | None = None,
                  stderr: TextIO | None = None, config: Config | None = None,

@@ -24,7 +24,6 @@ from typer.testing import CliRunner
 from tests.backends.servers import json_reply
 from tests.helpers import make_library
 from tokohelp.cli import app
-from tokohelp.cli.output import Env
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 SECRET = "tok-3xq-very-secret"
@@ -36,6 +35,7 @@ class Webhook:
 
     def __init__(self) -> None:
         self.posts: list[str] = []
+        self.arrived: list[str] = []  # keys of POSTs received, before any delay
         self.bodies: list[dict] = []
         self.auth: list[str | None] = []
         self.keys: dict[str, str] = {}
@@ -59,6 +59,7 @@ class Webhook:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 key = self.headers["Idempotency-Key"]
+                desk.arrived.append(key)
                 time.sleep(desk.delay)
                 with desk.lock:
                     desk.posts.append(key)
@@ -95,12 +96,6 @@ def library(tmp_path, monkeypatch):
     monkeypatch.setenv("TOKOHELP_ARTICLES", str(make_library(tmp_path / "lib")))
 
 
-@pytest.fixture
-def webhook():
-    with Webhook() as desk:
-        yield desk
-
-
 def write_config(isolated_home: Path, text: str) -> Path:
     path = isolated_home / "config" / "config.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -127,12 +122,6 @@ def run_json(*args: str, input: str | bytes | None = None):
     return result, json.loads("".join(lines[start:])) if start is not None else None
 
 
-@pytest.fixture
-def terminal(monkeypatch):
-    """A person at the keyboard: prompts and the editor are allowed."""
-    monkeypatch.setattr(Env, "stdin_isatty", property(lambda self: True))
-
-
 def editor(tmp_path: Path, monkeypatch, text: str) -> None:
     """$EDITOR is a real program that appends ``text`` to the file it is given."""
     script = tmp_path / "editor.py"
@@ -150,7 +139,7 @@ def test_new_without_backend_is_stored_queued_and_explains_what_next(isolated_ho
     assert {"id", "status", "backend", "remote_id", "attachments"} <= set(ticket)
     assert (ticket["id"], ticket["status"], ticket["backend"], ticket["remote_id"],
             ticket["order_id"]) == (1, "queued", None, None, "INV/1")
-    for text in (str(isolated_home / "data" / "tickets.db"), "docs/backends.md",
+    for text in (str(isolated_home / "data" / "tickets.db"), "tokohelp docs backends",
                  "tokohelp config init", "tokohelp contact --channel help-center",
                  "--channel email", "tokohelp ticket send 1"):
         assert text in " ".join(result.stderr.split()), text
@@ -232,7 +221,7 @@ def test_ci_with_a_terminal_on_stdin_fails_fast_instead_of_waiting():
     finally:
         os.close(controller)
         os.close(terminal_side)
-    assert proc.returncode == 2 and "missing body" in proc.stderr
+    assert proc.returncode == 2 and "missing message" in proc.stderr
 
 
 # -- dry run ------------------------------------------------------------------------
@@ -369,13 +358,13 @@ def test_editor_template_comment_lines_are_removed(terminal, tmp_path, monkeypat
     assert result.exit_code == 0 and ticket["body"] == "The body."
 
 
-def test_empty_editor_message_keeps_a_draft(terminal, tmp_path, monkeypatch):
+def test_empty_editor_message_files_nothing_and_stores_no_empty_draft(terminal, tmp_path,
+                                                                     monkeypatch):
     editor(tmp_path, monkeypatch, "\n# nothing written\n")
-    result = run(*ARGS, "--yes")
-    assert result.exit_code == 8 and "draft ticket 1" in result.stderr
-    assert "tickets.db" in " ".join(result.stderr.split())
-    drafts = run_json("ticket", "list", "--status", "draft")[1]
-    assert [d["subject"] for d in drafts] == ["Refund not received"]
+    for _ in range(2):
+        result = run(*ARGS, "--yes")
+        assert result.exit_code == 8 and "nothing was filed" in result.stderr
+    assert run_json("ticket", "list")[1] == []
 
 
 def test_editor_that_cannot_start(terminal, monkeypatch):
@@ -389,7 +378,8 @@ def test_matching_articles_are_offered_before_filing(terminal):
     assert "Money back after a cancelled order" in result.stderr
     assert result.exit_code == 8 and "Not filed" in result.stderr
     assert run_json("ticket", "list", "--status", "queued")[1] == []
-    filed = run(*ARGS, "-m", "money back refund cancelled order balance", input="y\n")
+    filed = run(*ARGS, "-m", "money back refund cancelled order balance",
+                input="y\n\n\n\n")  # yes, then no order id, e-mail or attachments
     assert filed.exit_code == 0 and run_json("ticket", "list", "--status", "queued")[1]
 
 
@@ -432,11 +422,15 @@ def test_whole_flow_over_email_to_a_real_smtp_server(isolated_home, tmp_path):
         shot.write_bytes(PNG)
         result, ticket = run_json(*ARGS, "-m", "Refund missing", "--attach", str(shot))
         resend = run("ticket", "send", "1")
+        listed, shown = run("ticket", "list"), run("ticket", "show", "1")
     finally:
         controller.stop()
     assert result.exit_code == 0, result.output
     assert (ticket["status"], ticket["backend"]) == ("sent", "mail")
+    assert "no Reply-To address" in result.stderr and "[profile] email" in result.stderr
     assert resend.exit_code == 0 and "already sent" in resend.stdout
+    assert "e-mail" in listed.stdout and ticket["remote_id"] not in listed.stdout
+    assert f"Message-ID: {ticket['remote_id']}" in shown.stdout and "remote id" not in shown.stdout
     [raw] = inbox.messages
     mail = message_from_bytes(raw)
     assert mail["Message-ID"] == ticket["remote_id"] and mail["Subject"] == "Refund not received"

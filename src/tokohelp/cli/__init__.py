@@ -71,6 +71,10 @@ COMMANDS: dict[str, Entry] = {
     "ticket": Entry("tokohelp.cli.ticket", None, N_("File and track help requests.")),
     "config": Entry("tokohelp.cli.config_cmd", None,
                     N_("Show, create and check the config file.")),
+    "docs": Entry("tokohelp.cli.docs_cmd", "docs", N_(
+        "Read the documentation: configuration, backends, tickets, exit codes, ...\n\n"
+        "Without a topic, list the topics.  Examples: tokohelp docs ; "
+        "tokohelp docs backends ; tokohelp docs exit-codes")),
 }
 
 
@@ -228,7 +232,7 @@ def _usage_error(session: Session, exc: ClickException) -> int:
 app = typer.Typer(
     cls=TokohelpGroup,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
     rich_markup_mode=None,
     help=N_("tokohelp: find answers, reach a person and file help requests for Tokopedia "
             "(unofficial).\n\nStart with: tokohelp search refund"),
@@ -252,10 +256,13 @@ def root(
     debug: bool = typer.Option(False, "--debug", help=N_("Show details of unexpected errors.")),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help=N_("Show the version and exit.")),
+    no_pager: bool = typer.Option(False, "--no-pager",
+                                  help=N_("Print long output instead of paging it.")),
 ) -> None:
     """Unofficial help-center client for Tokopedia shoppers and sellers."""
     session = session_of(ctx)
     session.set_options(lang, debug)
+    session.no_pager = no_pager
     if session.debug:
         _log_paths(session)
 

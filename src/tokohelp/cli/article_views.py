@@ -181,18 +181,19 @@ def show_page(env: Env, page: ArticlePage) -> None:
     if a.reviewed:
         text += "\n\n*" + _("Checked against Tokopedia's pages on {date}.").format(
             date=format_date(a.reviewed, a.lang)) + "*"
-    body = Markdown(text)
-    long_article = text.count("\n") + 4 > env.out.size.height
-    if env.stdout_isatty and long_article:
-        with env.out.pager(styles=True):
-            env.out.print(body)
-    else:
-        env.out.print(body)
-    if page.channels:
-        from tokohelp.cli.contact_views import show_article_channels
+    from tokohelp.cli.pager import show_paged
 
-        show_article_channels(env, page.channels, a.lang)
-    env.out.print("\n[dim]" + safe(unofficial_note()) + "[/dim]")
+    body = Markdown(text)
+
+    def draw(console: Any) -> None:
+        console.print(body)
+        if page.channels:
+            from tokohelp.cli.contact_views import show_article_channels
+
+            show_article_channels(env, page.channels, a.lang)
+        console.print("\n[dim]" + safe(unofficial_note()) + "[/dim]")
+
+    show_paged(env, draw)  # the whole page, paged by its rendered height
 
 
 def unofficial_note() -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import typer
 
+from tokohelp.cli import complete
 from tokohelp.cli.common import CategoryOpt, JsonOpt, LimitOpt, session_of
 from tokohelp.i18n import N_
 
@@ -39,7 +40,8 @@ def list_cmd(ctx: typer.Context, category: CategoryOpt = None, json_out: JsonOpt
 @app.command("show")
 def show_cmd(
     ctx: typer.Context,
-    slug: str = typer.Argument(..., help=N_("Article slug, as shown by 'list' or 'search'.")),
+    slug: str = typer.Argument(..., help=N_("Article slug, as shown by 'list' or 'search'."),
+                               autocompletion=complete.slugs),
     raw: bool = typer.Option(False, "--raw", help=N_("Print the Markdown source instead.")),
     json_out: JsonOpt = False,
 ) -> None:

@@ -10,13 +10,15 @@ from typing import Annotated, Any
 
 import typer
 
+from tokohelp.cli import complete
 from tokohelp.i18n import N_
 from tokohelp.session import Session
 
 JsonOpt = Annotated[bool, typer.Option("--json", help=N_("Print JSON for scripts (no colour)."))]
 CategoryOpt = Annotated[str | None, typer.Option(
     "--category", "-c", metavar="CATEGORY",
-    help=N_("Only this category: its id, name or number in 'tokohelp categories'."))]
+    help=N_("Only this category: its id, name or number in 'tokohelp categories'."),
+    autocompletion=complete.categories)]
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, max=100,
                                        help=N_("How many results at most."))]
 

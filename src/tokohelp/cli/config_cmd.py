@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 
 EXAMPLE = """\
-# tokohelp config file (TOML).  Every key: docs/config.md; backends: docs/backends.md.
+# tokohelp config file (TOML).  Every key: tokohelp docs config; backends: tokohelp docs backends.
 # Secrets never go in this file: name the environment variable that holds them
 # (password_env / token_env) or a keyring entry (password_keyring = "service:user").
 
@@ -39,7 +39,7 @@ EXAMPLE = """\
 # password_env = "RT_PASSWORD"   # or token_env = "RT_TOKEN"
 # timeout = 30                   # seconds per attempt
 
-# A company's own help desk behind a JSON webhook (contract: docs/backends.md).
+# A company's own help desk behind a JSON webhook (contract: tokohelp docs backends).
 # [backends.webhook]
 # type = "http"
 # url = "https://desk.example.com/api/tickets"
@@ -149,7 +149,7 @@ def show_checks(env: Env, result: ConfigChecked) -> None:
         env.out.print(safe(_("No backends configured in {path}.").format(path=result.path)),
                       soft_wrap=True)
         env.out.print(safe(_("Tickets stay queued until you add one: tokohelp config init "
-                             "(see docs/backends.md).")))
+                             "(see: tokohelp docs backends).")))
         return
     for r in result.checks:
         mark = "[green]ok[/green]" if r.ok else "[red]" + safe(_("error")) + "[/red]"

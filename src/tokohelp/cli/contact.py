@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from tokohelp.cli import complete
 from tokohelp.cli.common import JsonOpt, session_of
 from tokohelp.errors import UsageError
 from tokohelp.i18n import N_, _
@@ -36,7 +37,8 @@ class Tier(str, Enum):
 
 ChannelOpt = Annotated[str | None, typer.Option(
     "--channel", "-C", metavar="ID",
-    help=N_("Show one channel in full: its id, name or number in the table (e.g. email)."))]
+    help=N_("Show one channel in full: its id, name or number in the table (e.g. email)."),
+    autocompletion=complete.channels)]
 PlatformOpt = Annotated[Platform | None, typer.Option(
     "--platform", help=N_("Steps for this platform only (with --channel)."))]
 TopicOpt = Annotated[str | None, typer.Option(

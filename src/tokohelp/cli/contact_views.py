@@ -42,6 +42,10 @@ def _who(channel: Channel, lang: str) -> str:
 
 def show_table(env: Env, result: ChannelTable) -> None:
     """All channels at a glance: number, name, how to reach it, hours, who may use it."""
+    from tokohelp.cli import narrow
+
+    if narrow.is_narrow(env):
+        return narrow.show_channel_cards(env, result)
     from rich.table import Table
 
     lang = result.lang
@@ -51,6 +55,8 @@ def show_table(env: Env, result: ChannelTable) -> None:
         table.add_row(str(result.numbers.get(ch.id, "")),
                       f"{safe(pick(ch.name, lang))}\n[dim]{safe(ch.id)}[/dim]", _reach(ch),
                       safe(pick(ch.hours, lang)) or NOT_STATED, _who(ch, lang))
+    for column in table.columns[1:3]:
+        column.overflow = "fold"  # ids and addresses are copied: never cut with an ellipsis
     env.out.print(table)
     env.out.print(_dim(_("One channel in full: tokohelp contact --channel ID or # · "
                          "Which one for my problem: tokohelp contact --for TOPIC")))

@@ -10,8 +10,9 @@ How to write a command
 2. **Result**: a class with ``to_json()`` returning the ``--json`` document (English
    keys; add fields, never rename or drop one: ``tests/cli/test_json_contract.py``).
    Optional: ``no_match`` (True exits with NO_MATCH in the human view), ``problems``
-   (skipped article files) and ``warnings`` (translated lines), printed on stderr in both
-   views, and ``failure`` (a ``TokohelpError`` reported after the result is shown, e.g.
+   (skipped article files), ``warnings`` (translated lines) and ``notes`` (what to do
+   next, plain translated lines), printed on stderr in both views, and ``failure`` (a
+   ``TokohelpError`` reported after the result is shown, e.g.
    ``config check`` with a failing backend: its line and status end the run).
 3. **View**: ``show_x(session, result)`` in ``tokohelp/cli/<area>_views.py``, registered in
    :data:`VIEWS` below by the result's class name.  Views print with ``session.out`` /
@@ -41,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from tokohelp.cli.output import emit_json
 from tokohelp.errors import ExitStatus
+from tokohelp.safe import strip_control
 
 if TYPE_CHECKING:
     from tokohelp.articles import ArticleProblem
@@ -64,6 +66,15 @@ VIEWS: dict[str, str] = {
     "ConfigWritten": "tokohelp.cli.config_cmd:show_written",
     "ConfigChecked": "tokohelp.cli.config_cmd:show_checks",
     "SyncReport": "tokohelp.cli.sync_cmd:show_sync",
+    "TicketFiled": "tokohelp.cli.ticket_views:show_filed",
+    "DryRunShown": "tokohelp.cli.ticket_views:show_dry_run",
+    "TicketList": "tokohelp.cli.ticket_views:show_list",
+    "TicketShown": "tokohelp.cli.ticket_views:show_shown",
+    "SendReport": "tokohelp.cli.ticket_views:show_report",
+    "DraftSaved": "tokohelp.cli.ticket_views:show_draft_saved",
+    "TicketDeleted": "tokohelp.cli.ticket_views:show_deleted",
+    "TopicList": "tokohelp.cli.docs_cmd:show_topics",
+    "TopicPage": "tokohelp.cli.docs_cmd:show_topic",
 }
 
 
@@ -76,6 +87,8 @@ def render(session: Session, result: Any, json_out: bool = False) -> None:
         emit_json(session, result.to_json())
     else:
         view_of(result)(session, result)
+    for line in getattr(result, "notes", None) or []:  # what next, on stderr in both views
+        session.stderr.write(strip_control(line) + "\n")
     failure = getattr(result, "failure", None)
     if failure is not None:
         session.error(failure.message, failure.hint)

@@ -1,425 +1,271 @@
-"""``tokohelp ticket new|list|show|send``: file help requests and keep track of them.
+"""``tokohelp ticket new|edit|send|delete|list|show``: parse, call, render.
 
-Commands gather typed values (asking on a terminal, failing with exit 2 when a
-required value is missing without one), call ``tokohelp.tickets.service`` and
-render with ``ticket_views``.  The core is imported inside the commands so the
-rest of the CLI starts without SQLite or the network stack.
+Each command turns its options into a request, calls a use case in
+``tokohelp.tickets.usecases`` with the run's Session (and, where the user may be
+asked, a terminal asker), and hands the result to ``render``.  SIGTERM and SIGHUP
+are caught while a ticket is written or sent so what exists is kept.  The core is
+imported inside the commands so the rest of the CLI starts without SQLite or the
+network stack.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import typer
 
-from tokohelp.cli import ticket_views as views
-from tokohelp.cli.common import JsonOpt, current_lang, env
-from tokohelp.cli.output import Env, emit_json
-from tokohelp.errors import AbortedError, BackendError, BadInputError, StorageError, UsageError
-from tokohelp.safe import strip_control
+from tokohelp.cli import complete
+from tokohelp.cli.common import JsonOpt, session_of
+from tokohelp.i18n import N_, _
 
 if TYPE_CHECKING:
-    from tokohelp.tickets.sender import SendOutcome
-    from tokohelp.tickets.service import Created
-    from tokohelp.tickets.store import CheckedFile, NewTicket
+    from tokohelp.cli.ticket_asker import TerminalAsker
+    from tokohelp.session import Session
+    from tokohelp.tickets.filing import Retrying
+    from tokohelp.tickets.model import Ticket
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-                  help="File and track help requests.")
+                  help=N_("File and track help requests."))
 
-MAX_SUBJECT = 200
-MAX_BODY = 100_000
-TEMPLATE = """
-# Describe the problem above. Lines starting with '#' are ignored;
-# an empty message stops here and keeps the ticket as a draft.
-#
-# Subject:     {subject}
-# Category:    {category}
-# Order:       {order}
-# Attachments: {attachments}
-#
-# Helpful: what you did, what you expected, what happened instead,
-# dates, amounts and any error message shown by the app.
-"""
+ID_HELP = N_("Ticket id from 'tokohelp ticket list'.")
 
-
-@dataclass
-class NewOptions:
-    """The values ``ticket new`` was given; missing ones are None."""
-
-    subject: str | None
-    category: str | None
-    message: str | None
-    body_file: Path | None
-    order_id: str | None
-    email: str | None
-    backend: str | None
+NEW_HELP = N_(
+    "File a help request, with attachments, to the configured backend.\n\n"
+    "On a terminal it asks for what is missing, first shows the articles that may already "
+    "answer it, then opens $VISUAL/$EDITOR for the message; the message can also come from "
+    "--message, --body-file or stdin.  Without a backend the ticket is kept queued until "
+    "one is configured.  Interrupted, it keeps what you wrote and says how to resume.\n\n"
+    "Example: tokohelp ticket new -s \"Refund not received\" -c refund --attach shot.png")
+EDIT_HELP = N_(
+    "Change a draft: with options, or in your editor when none is given.\n\n"
+    "Examples: tokohelp ticket edit 3 ; tokohelp ticket edit 3 --attach shot.png --detach 1")
+DELETE_HELP = N_(
+    "Delete a draft, a failed ticket or a queued one never tried; sent tickets stay.\n\n"
+    "Example: tokohelp ticket delete 3")
+LIST_HELP = N_("List your stored tickets, oldest first.\n\n"
+               "Example: tokohelp ticket list --status queued")
+SHOW_HELP = N_("Show a ticket: the local record plus, once sent, the backend's status and "
+               "replies.\n\nExample: tokohelp ticket show 3")
+SEND_HELP = N_(
+    "Send drafts, or retry queued tickets (a progress bar shows when there are several).\n\n"
+    "A draft is checked as 'ticket new' would check it first.  A ticket is never sent twice, "
+    "even from two terminals at once.\n\n"
+    "Examples: tokohelp ticket send 3 ; tokohelp ticket send --all")
 
 
-@app.command("new")
+@app.command("new", help=NEW_HELP)
 def new_cmd(
-    subject: str | None = typer.Option(None, "--subject", "-s", help="One-line summary."),
-    category: str | None = typer.Option(None, "--category", "-c",
-                                        help="Category id (see 'tokohelp categories')."),
-    message: str | None = typer.Option(None, "--message", "-m", help="The body text."),
+    ctx: typer.Context,
+    subject: str | None = typer.Option(None, "--subject", "-s", help=N_("One-line summary.")),
+    category: str | None = typer.Option(
+        None, "--category", "-c",
+        help=N_("Category: its id, name or number in 'tokohelp categories'."),
+        autocompletion=complete.categories),
+    message: str | None = typer.Option(None, "--message", "-m", help=N_("The message text.")),
     body_file: Path | None = typer.Option(None, "--body-file", "-F", readable=False,
-                                          help="Read the body from this UTF-8 file."),
+                                          help=N_("Read the message from this UTF-8 file.")),
     attach: list[Path] | None = typer.Option(None, "--attach", "-a", readable=False,
-                                             help="Attach a file (repeatable)."),
-    order_id: str | None = typer.Option(None, "--order-id", help="The order concerned."),
-    email: str | None = typer.Option(None, "--email", help="Where replies should go."),
+                                             help=N_("Attach a file (repeatable).")),
+    order_id: str | None = typer.Option(None, "--order-id", help=N_("The order concerned.")),
+    email: str | None = typer.Option(
+        None, "--email", help=N_("Where replies should go (default: [profile] email).")),
     backend: str | None = typer.Option(None, "--backend", "-b",
-                                       help="Backend name from the config file."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be sent; do nothing."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask; file it."),
+                                       help=N_("Backend name from the config file."),
+                                       autocompletion=complete.backends),
+    recover: Path | None = typer.Option(None, "--recover", readable=False,
+                                        help=N_("Resume from a recovery file tokohelp saved.")),
+    dry_run: bool = typer.Option(False, "--dry-run",
+                                 help=N_("Show what would be sent; do nothing.")),
+    yes: bool = typer.Option(False, "--yes", "-y",
+                             help=N_("Offer no articles and ask nothing optional; file it.")),
     json_out: JsonOpt = False,
 ) -> None:
-    """File a help request, with attachments, to the configured backend.
+    """``ticket new``: gather (asking on a terminal), store, send; render the result."""
+    from tokohelp.cli.render import render
+    from tokohelp.tickets import intake, usecases
+    from tokohelp.tickets.signals import catch_signals
 
-    Asks for what is missing on a terminal (body in $VISUAL/$EDITOR); the body can
-    also come from --message, --body-file or stdin.  Without a backend the ticket is
-    kept queued until one is configured.
-
-    Example: tokohelp ticket new -s "Refund not received" -c refund --attach shot.png
-    """
-    from tokohelp import config
-    from tokohelp.tickets import service
-
-    cfg = config.load_config()
-    files = service.check_attachments(list(attach or []), cfg)
-    target = service.load_backend(cfg, backend)
-    new = collect(env(), NewOptions(subject, category, message, body_file, order_id,
-                                    _email(email), backend), files)
-    if dry_run:
-        return views.show_dry_run(env(), service.dry_run(new, files, target), json_out)
-    if not yes:
-        offer_articles(env(), new, files)
-    created = kept_on_failure(new, lambda: service.create_ticket(new, files, target, cfg=cfg))
-    views.show_created(env(), created, json_out)
-    return fail_unless_sent(created)
+    session = session_of(ctx)
+    request = intake.IntakeRequest(subject, category, message, body_file, order_id, email,
+                                   backend, list(attach or []), recover, yes,
+                                   _piped_stdin(session))
+    with catch_signals():
+        result = usecases.new_ticket(session, request, _asker(session), dry_run=dry_run,
+                                     report=_progress(session))
+    render(session, result, json_out)
 
 
-@app.command("list")
+@app.command("edit", help=EDIT_HELP)
+def edit_cmd(
+    ctx: typer.Context,
+    ticket_id: int = typer.Argument(..., metavar="ID", help=ID_HELP,
+                                  autocompletion=complete.ticket_ids),
+    subject: str | None = typer.Option(None, "--subject", "-s",
+                                       help=N_("New one-line summary.")),
+    category: str | None = typer.Option(None, "--category", "-c", help=N_("New category."),
+                                        autocompletion=complete.categories),
+    message: str | None = typer.Option(None, "--message", "-m", help=N_("New message text.")),
+    body_file: Path | None = typer.Option(None, "--body-file", "-F", readable=False,
+                                          help=N_("Read the new message from this UTF-8 file.")),
+    attach: list[Path] | None = typer.Option(None, "--attach", "-a", readable=False,
+                                             help=N_("Add an attachment (repeatable).")),
+    detach: list[str] | None = typer.Option(None, "--detach", metavar="NAME",
+                                            help=N_("Remove an attachment by name or number.")),
+    order_id: str | None = typer.Option(None, "--order-id", help=N_("New order id.")),
+    email: str | None = typer.Option(None, "--email", help=N_("New reply e-mail.")),
+    json_out: JsonOpt = False,
+) -> None:
+    """``ticket edit ID``: change a draft with options, or in the editor."""
+    from tokohelp.cli import ticket_edit
+    from tokohelp.cli.render import render
+    from tokohelp.tickets import usecases
+    from tokohelp.tickets.signals import catch_signals
+
+    session = session_of(ctx)
+    options = ticket_edit.EditOptions(subject, category, message, body_file, list(attach or []),
+                                      list(detach or []), order_id, email)
+    with catch_signals():
+        result = ticket_edit.run(session, usecases, ticket_id, options, _asker(session))
+    render(session, result, json_out)
+
+
+@app.command("delete", help=DELETE_HELP)
+def delete_cmd(
+    ctx: typer.Context,
+    ticket_id: int = typer.Argument(..., metavar="ID", help=ID_HELP,
+                                  autocompletion=complete.ticket_ids),
+    yes: bool = typer.Option(False, "--yes", "-y", help=N_("Do not ask for confirmation.")),
+    json_out: JsonOpt = False,
+) -> None:
+    """``ticket delete ID``: remove a ticket that never reached a desk, after asking."""
+    from tokohelp.cli.render import render
+    from tokohelp.tickets import usecases
+
+    session = session_of(ctx)
+    confirm = None if yes else _confirmer(session)
+    render(session, usecases.delete_ticket(session, ticket_id, confirm), json_out)
+
+
+def _confirmer(session: Session) -> Any:
+    """Ask before deleting; without a terminal, --yes is required."""
+    asker = _asker(session)
+
+    def confirm(ticket: Ticket) -> bool:
+        from tokohelp.cli.ticket_views import word
+        from tokohelp.errors import UsageError
+
+        if not session.stdin_isatty:
+            raise UsageError(_("deleting needs a confirmation"),
+                             _("Without a terminal give --yes."))
+        question = _("Delete {status} ticket {id} ({subject})?").format(
+            status=word(ticket.status), id=ticket.id, subject=ticket.subject)
+        try:
+            return asker.confirm(question, default=False)
+        except EOFError:
+            return False
+
+    return confirm
+
+
+@app.command("list", help=LIST_HELP)
 def list_cmd(
+    ctx: typer.Context,
     status: str | None = typer.Option(None, "--status",
-                                      help="Only draft, queued, sent or failed tickets."),
+                                      help=N_("Only draft, queued, sent or failed tickets.")),
     json_out: JsonOpt = False,
 ) -> None:
-    """List your stored tickets, oldest first.
+    """``ticket list``: the stored tickets."""
+    from tokohelp.cli.render import render
+    from tokohelp.tickets import usecases
 
-    Example: tokohelp ticket list --status queued
-    """
-    from tokohelp.tickets import service
-
-    tickets = service.list_tickets(status)
-    if json_out:
-        return emit_json(env(), [views.ticket_json(t) for t in tickets])
-    return views.show_list(env(), tickets)
+    session = session_of(ctx)
+    render(session, usecases.list_tickets(session, status), json_out)
 
 
-@app.command("show")
+@app.command("show", help=SHOW_HELP)
 def show_cmd(
-    ticket_id: int = typer.Argument(..., metavar="ID", help="Ticket id from 'ticket list'."),
+    ctx: typer.Context,
+    ticket_id: int = typer.Argument(..., metavar="ID", help=ID_HELP,
+                                  autocompletion=complete.ticket_ids),
     json_out: JsonOpt = False,
 ) -> None:
-    """Show a ticket: the local record plus, once sent, the backend's status and replies.
+    """``ticket show ID``: one ticket and what its backend says."""
+    from tokohelp.cli.render import render
+    from tokohelp.tickets import usecases
 
-    Example: tokohelp ticket show 3
-    """
-    from tokohelp.tickets import service
-
-    ticket = service.get_ticket(ticket_id)
-    remote = service.remote_status(ticket)
-    if json_out:
-        return emit_json(env(), {**views.ticket_json(ticket),
-                                       "remote": views.remote_json(remote.status),
-                                       "remote_error": remote.error})
-    return views.show_ticket(env(), ticket, remote)
+    session = session_of(ctx)
+    render(session, usecases.show_ticket(session, ticket_id), json_out)
 
 
-@app.command("send")
+@app.command("send", help=SEND_HELP)
 def send_cmd(
+    ctx: typer.Context,
     ticket_ids: list[int] | None = typer.Argument(None, metavar="[ID]...",
-                                                  help="Tickets to send or retry."),
-    all_queued: bool = typer.Option(False, "--all", help="Send every queued ticket."),
+                                                  help=N_("Tickets or drafts to send or retry."),
+                                                  autocompletion=complete.ticket_ids),
+    all_queued: bool = typer.Option(False, "--all", help=N_("Send every queued ticket.")),
     json_out: JsonOpt = False,
 ) -> None:
-    """Send or retry stored tickets (a progress bar shows when there are several).
+    """``ticket send``: send drafts and retry queued tickets."""
+    from tokohelp.cli.render import render
+    from tokohelp.tickets.signals import catch_signals
 
-    A ticket is never sent twice, even from two terminals at once.
-    Examples: tokohelp ticket send 3 ; tokohelp ticket send --all
-    """
-    from tokohelp.tickets import service
-
-    if bool(ticket_ids) == all_queued:
-        raise UsageError("give ticket ids or --all (not both)",
-                         "Example: tokohelp ticket send 3, or tokohelp ticket send --all")
-    targets = service.send_targets(None if all_queued else list(ticket_ids or []))
-    outcomes = run_with_progress(env(), targets)
-    views.show_outcomes(env(), outcomes, json_out)
-    unsent = [o for o in outcomes if o.needs_action]
-    if unsent:
-        ids = " ".join(str(o.ticket_id) for o in unsent)
-        raise BackendError(f"{len(unsent)} of {len(outcomes)} tickets not sent",
-                           f"They are kept; retry with: tokohelp ticket send {ids}")
+    session = session_of(ctx)
+    with catch_signals():
+        result = _send_with_progress(session, ticket_ids, all_queued)
+    render(session, result, json_out)
 
 
-def run_with_progress(env: Env, targets: list[int]) -> list[SendOutcome]:
-    """Send with a Rich progress bar on stderr when there is more than one ticket."""
-    from tokohelp.tickets import service
+def _send_with_progress(session: Session, ids: list[int] | None, all_queued: bool) -> Any:
+    """Send, with a Rich progress bar on stderr when several tickets go to a terminal."""
+    from tokohelp.tickets import usecases
 
-    if len(targets) < 2:
-        return service.send(targets)
+    if not (all_queued or len(ids or []) > 1) or not _is_terminal(session.stderr):
+        return usecases.send_tickets(session, ids, all_queued)
     from rich.progress import Progress
 
-    with Progress(console=env.err, transient=True) as progress:
-        task = progress.add_task("Sending tickets", total=len(targets))
-        return service.send(targets, lambda _outcome: progress.advance(task))
+    with Progress(console=session.err, transient=True) as progress:
+        task = progress.add_task(_("Sending tickets"), total=None)
+        return usecases.send_tickets(session, ids, all_queued,
+                                     lambda _outcome: progress.advance(task))
 
 
-def fail_unless_sent(created: Created) -> None:
-    """Exit with the backend status when a configured backend did not take the ticket."""
-    outcome = created.outcome
-    if outcome is None or not outcome.needs_action:
-        return
-    if outcome.delivered:  # filed at the desk; only the local record is missing
-        raise StorageError(outcome.message, outcome.advice)
-    raise BackendError(f"ticket {created.ticket.id} was stored but not sent: {outcome.message}",
-                       outcome.advice)
+def _asker(session: Session) -> TerminalAsker:
+    from tokohelp.cli.ticket_asker import TerminalAsker
+
+    return TerminalAsker(session)
 
 
-# -- gathering the ticket --------------------------------------------------------
-
-
-def collect(env: Env, opts: NewOptions, files: list[CheckedFile]) -> NewTicket:
-    """Every field of the new ticket, asking on a terminal; exit 2 when one is missing."""
-    from tokohelp import catalog
-    from tokohelp.tickets.store import NewTicket
-
-    body = body_from_options(env, opts)
-    subject = _one_line(opts.subject) or _ask_subject(env)
-    category = catalog.check_category(opts.category or _ask_category(env))
-    new = NewTicket(subject=subject, body=body or "", category=category,
-                    order_id=_one_line(opts.order_id) or None, email=opts.email,
-                    backend=opts.backend)
-    if body is None:
-        new.body = _body_from_editor(env, new, files)
-    return new
-
-
-def _one_line(text: str | None) -> str:
-    """Untrusted one-line input: no control characters, single spaces, bounded length."""
-    return " ".join(strip_control(text or "").split())[:MAX_SUBJECT]
-
-
-def _email(value: str | None) -> str | None:
-    """The address in the plain form every backend carries (IDN domains as ASCII)."""
-    from tokohelp.i18n import _
-    from tokohelp.tickets.addresses import normalise_email
-
-    if value is None:
+def _piped_stdin(session: Session) -> BinaryIO | None:
+    """Stdin as bytes when it is piped; None on a terminal (never read a message from it)."""
+    if session.stdin_isatty or _is_terminal(session.stdin):
         return None
-    try:
-        return normalise_email(value)
-    except ValueError as exc:
-        raise typer.BadParameter(_("'{value}' cannot be used as an e-mail address: {reason}")
-                                 .format(value=strip_control(value), reason=exc),
-                                 param_hint="--email") from None
+    buffer = getattr(session.stdin, "buffer", None)
+    if buffer is not None:
+        return buffer
+    import io
 
-
-def _ask_subject(env: Env) -> str:
-    if not env.stdin_isatty:
-        raise UsageError("missing --subject", "Without a terminal give --subject, --category "
-                         "and the body (--message, --body-file or stdin).")
-    while not (subject := _one_line(typer.prompt("Subject", err=True))):
-        env.warn("the subject cannot be empty")
-    return subject
-
-
-def _ask_category(env: Env) -> str:
-    if not env.stdin_isatty:
-        raise UsageError("missing --category", "Choose one from 'tokohelp categories'.")
-    from tokohelp import catalog
-
-    cats = catalog.categories(current_lang())
-    for cat in cats:
-        env.err.print(f"  [cyan]{views.safe(cat.id)}[/cyan]  {views.safe(cat.name)}")
-    ids = [c.id for c in cats]
-    while (answer := typer.prompt("Category", err=True).strip()) not in ids:
-        env.warn(f"'{answer}' is not one of: {', '.join(ids)}")
-    return answer
-
-
-def body_from_options(env: Env, opts: NewOptions) -> str | None:
-    """The body from --message, --body-file or piped stdin; None when none of them."""
-    if opts.message is not None and opts.body_file is not None:
-        raise UsageError("give --message or --body-file, not both")
-    if opts.message is not None:
-        return _required_body(opts.message, "--message")
-    if opts.body_file is not None:
-        return _required_body(_decode(_read_file(opts.body_file), str(opts.body_file)),
-                              "--body-file")
-    if env.stdin_isatty or _is_terminal(env.stdin):
-        return None
-    return _required_body(_decode(_read_stdin(env), "stdin"), "the body on stdin")
-
-
-def _required_body(text: str, source: str) -> str:
-    body = strip_control(text).strip()
-    if not body:
-        raise UsageError(f"{source} is empty", "Describe the problem in the body.")
-    if len(body) > MAX_BODY:
-        raise BadInputError(f"{source} is too long ({len(body)} characters, at most {MAX_BODY})")
-    return body
+    return io.BytesIO(session.stdin.read().encode("utf-8"))
 
 
 def _is_terminal(stream: object) -> bool:
-    """The stream itself is a terminal (CI or not): never read a body from it."""
     try:
         return bool(stream.isatty())  # type: ignore[attr-defined]
     except (AttributeError, ValueError):
         return False
 
 
-MAX_BODY_BYTES = 4 * MAX_BODY + 3  # UTF-8 takes at most 4 bytes a character (plus a BOM)
+def _progress(session: Session) -> Any:
+    """Retry progress on stderr, only when a person is watching it."""
+    if not _is_terminal(session.stderr):
+        return None
 
+    def report(step: Retrying) -> None:
+        delay = f"{step.delay:.0f}" if step.delay >= 0.95 else f"{step.delay:.1f}"
+        session.stderr.write(
+            _("sending... attempt {attempt} of {attempts}, retrying in {delay} s").format(
+                attempt=step.attempt, attempts=step.attempts, delay=delay) + "\n")
+        session.stderr.flush()
 
-def _read_file(path: Path) -> bytes:
-    """At most MAX_BODY_BYTES + 1 bytes: ``-F /dev/zero`` must not read for ever."""
-    try:
-        with open(path, "rb") as handle:
-            return _bounded(handle.read(MAX_BODY_BYTES + 1), str(path))
-    except OSError as exc:
-        raise BadInputError(f"{path}: cannot read body file: {exc.strerror}") from None
-
-
-def _read_stdin(env: Env) -> bytes:
-    buffer = getattr(env.stdin, "buffer", None)
-    if buffer is None:
-        return _bounded(env.stdin.read(MAX_BODY + 1).encode("utf-8"), "stdin")
-    return _bounded(buffer.read(MAX_BODY_BYTES + 1), "stdin")
-
-
-def _bounded(raw: bytes, source: str) -> bytes:
-    """Refuse a body that cannot fit the limit before decoding it."""
-    from tokohelp.i18n import _
-
-    if len(raw) > MAX_BODY_BYTES:
-        raise BadInputError(_("{source} is too long (more than {limit} characters)").format(
-            source=source, limit=MAX_BODY))
-    return raw
-
-
-def _decode(raw: bytes, source: str) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadInputError(f"{source} is not valid UTF-8 (byte {exc.start})",
-                            "Save the text as UTF-8 (or convert it with iconv).") from None
-
-
-def _body_from_editor(env: Env, new: NewTicket, files: list[CheckedFile]) -> str:
-    """Open $VISUAL/$EDITOR on a template; an empty result keeps a draft and aborts."""
-    if not env.stdin_isatty:
-        raise UsageError("missing body", "Without a terminal give --message, --body-file "
-                         "or pipe the body on stdin.")
-    names = ", ".join(f.name for f in files) or "none"
-    template = TEMPLATE.format(subject=new.subject, category=new.category,
-                               order=new.order_id or "-", attachments=names)
-    body = strip_comments(edit_text(template))
-    if not body:
-        keep_draft(new, files, "Empty message: the ticket was not filed.")
-    return _required_body(body, "the message")
-
-
-def strip_comments(text: str) -> str:
-    """Drop lines starting with '#', as git does for commit messages."""
-    kept = [line for line in text.splitlines() if not line.startswith("#")]
-    return "\n".join(kept).strip()
-
-
-def edit_text(template: str) -> str:
-    """Run the user's editor on a private temp file and return what it holds after."""
-    import shlex
-    import tempfile
-
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or (
-        "notepad" if os.name == "nt" else "vi")
-    fd, name = tempfile.mkstemp(prefix="tokohelp-ticket-", suffix=".md")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(template)
-        _run_editor([*shlex.split(editor, posix=os.name != "nt"), name], editor)
-        return _decode(Path(name).read_bytes(), "the edited message")
-    finally:
-        os.unlink(name)
-
-
-def _run_editor(argv: list[str], editor: str) -> None:
-    import subprocess
-
-    try:
-        code = subprocess.call(argv)
-    except OSError:
-        raise UsageError(f"cannot start the editor '{strip_control(editor)}'",
-                         "Set $VISUAL or $EDITOR, or give --message / --body-file.") from None
-    if code != 0:
-        raise AbortedError(f"the editor '{strip_control(editor)}' exited with status {code}",
-                           "Nothing was filed.")
-
-
-def keep_draft(new: NewTicket, files: list[CheckedFile], why: str) -> NoReturn:
-    """Save what the user wrote as a draft, say where, and stop."""
-    from tokohelp.tickets import service
-
-    created = kept_on_failure(new, lambda: service.save_draft(new, files))
-    raise AbortedError(f"{why} Kept as draft ticket {created.ticket.id} in {created.store_path}.",
-                       f"See it with: tokohelp ticket show {created.ticket.id}")
-
-
-def kept_on_failure(new: NewTicket, store_it: Callable[[], Created]) -> Created:
-    """Store the ticket; when the store cannot be written, save the text elsewhere and say where."""
-    try:
-        return store_it()
-    except StorageError as exc:
-        raise StorageError(exc.message, f"{exc.hint}\n{rescue(new)}") from None
-
-
-def rescue(new: NewTicket) -> str:
-    """Keep subject and body in a private temp file; when even that fails, show them."""
-    import tempfile
-
-    text = f"Subject: {new.subject}\n\n{new.body}\n"
-    try:
-        fd, name = tempfile.mkstemp(prefix="tokohelp-unsaved-", suffix=".txt")
-    except OSError:
-        return f"Your message was not saved anywhere; here it is:\n{text}"
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError:
-        os.unlink(name)
-        return f"Your message was not saved anywhere; here it is:\n{text}"
-    return f"Your message is saved in {name}"
-
-
-def offer_articles(env: Env, new: NewTicket, files: list[CheckedFile]) -> None:
-    """On a terminal, show the 3 best matching articles and ask whether to file anyway."""
-    if not env.stdin_isatty:
-        return
-    from tokohelp import catalog
-
-    hits = catalog.search(f"{new.subject} {new.body}", current_lang(), limit=3).hits
-    if not hits:
-        return
-    views.show_suggestions(env, hits)
-    try:
-        answer = typer.confirm("File the ticket anyway?", default=True, err=True)
-    except (typer.Abort, KeyboardInterrupt, EOFError):
-        env.stderr.write("\n")  # the prompt line has no newline yet
-        keep_draft(new, files, "Not filed.")
-    if not answer:
-        keep_draft(new, files, "Not filed.")
+    return report

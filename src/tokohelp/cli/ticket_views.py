@@ -1,86 +1,65 @@
-"""Rich views and JSON shapes for tickets, sending results and article suggestions.
+"""Human views of the ticket results (their JSON is in ``tokohelp.tickets.results``).
 
 Ticket fields, server replies and error texts are untrusted: every one passes
-through ``safe()`` (Rich markup) or ``strip_control()`` (plain text) here.
+through ``safe()`` here.  Times are shown in local time, in the run's language.
+Below ``narrow.NARROW`` columns (a phone terminal) lists become stacked cards, and no
+id, address or command is ever cut.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from tokohelp.cli.output import Env, emit_json, safe
-from tokohelp.i18n import _
-from tokohelp.tickets.model import RemoteStatus, Ticket
+from tokohelp.cli.output import Env, safe
+from tokohelp.i18n import N_, _
 
 if TYPE_CHECKING:
     from tokohelp.ranking import Hit
+    from tokohelp.tickets.model import Ticket
+    from tokohelp.tickets.results import (
+        DraftSaved,
+        DryRunShown,
+        SendReport,
+        TicketDeleted,
+        TicketFiled,
+        TicketList,
+        TicketShown,
+    )
     from tokohelp.tickets.sender import SendOutcome
-    from tokohelp.tickets.service import Created, DryRun, RemoteView
 
 STATUS_STYLE = {"draft": "dim", "queued": "yellow", "sent": "green", "failed": "red"}
-CONTACT_CHANNELS = ("tokohelp contact --channel help-center", "tokohelp contact --channel email")
+WORDS = {"draft": N_("draft"), "queued": N_("queued"), "sent": N_("sent"),
+         "failed": N_("failed"), "skipped": N_("skipped")}
 
 
-def ticket_json(ticket: Ticket) -> dict[str, Any]:
-    """The JSON object of one stored ticket (shape pinned by tests)."""
-    return {"id": ticket.id, "status": ticket.status, "backend": ticket.backend,
-            "remote_id": ticket.remote_id, "remote_url": ticket.remote_url,
-            "subject": ticket.subject, "category": ticket.category, "body": ticket.body,
-            "order_id": ticket.order_id, "email": ticket.email,
-            "attachments": [{"name": a.name, "mime": a.mime, "size": a.size,
-                             "path": str(a.stored_path)} for a in ticket.attachments],
-            "attempts": ticket.attempts, "last_error": ticket.last_error,
-            "idempotency_key": ticket.idempotency_key, "created": ticket.created,
-            "updated": ticket.updated}
-
-
-def remote_json(remote: RemoteStatus | None) -> dict[str, Any] | None:
-    """The backend's status and replies as plain JSON (texts are the server's, verbatim)."""
-    if remote is None:
-        return None
-    return {"remote_id": remote.remote_id, "status": remote.status,
-            "desk_status": remote.desk_status or remote.status,
-            "replies": [{"author": r.author, "created": r.created, "text": r.text,
-                         "attachments": r.attachments} for r in remote.replies]}
-
-
-def outcome_json(outcome: SendOutcome) -> dict[str, Any]:
-    """One line of ``ticket send --json``."""
-    return {"id": outcome.ticket_id, "result": outcome.result, "message": outcome.message,
-            "advice": outcome.advice,
-            "ticket": ticket_json(outcome.ticket) if outcome.ticket else None}
+def word(status: str) -> str:
+    """A status or result in the run's language (JSON keeps the English value)."""
+    return _(WORDS[status]) if status in WORDS else status
 
 
 def _status(status: str) -> str:
-    return f"[{STATUS_STYLE.get(status, 'bold')}]{safe(status)}[/]"
+    return f"[{STATUS_STYLE.get(status, 'bold')}]{safe(word(status))}[/]"
 
 
-def show_created(env: Env, created: Created, json_out: bool) -> None:
-    """The stored ticket on stdout; what happened and what next on stderr."""
-    ticket = created.ticket
-    if json_out:
-        emit_json(env, ticket_json(ticket))
-    else:
-        env.out.print(f"Ticket {ticket.id} {_status(ticket.status)}: {safe(ticket.subject)}")
-    if created.outcome is None:
-        show_no_backend(env, created)
-    elif created.outcome.result == "sent" and not json_out:
-        env.out.print(f"Sent to {safe(ticket.backend or '')} as "
-                      f"{safe(ticket.remote_id or '')}" + _url(ticket))
+def local_time(iso: str) -> str:
+    """A stored UTC timestamp in local time ("1 December 2026, 16:05"); bad values as they are."""
+    from tokohelp.i18n import format_datetime
+
+    try:
+        return format_datetime(dt.datetime.fromisoformat(iso).timestamp())
+    except (TypeError, ValueError, OverflowError, OSError):
+        return iso
 
 
-def _url(ticket: Ticket) -> str:
-    return f" [link]{safe(ticket.remote_url)}[/link]" if ticket.remote_url else ""
+def is_message_id(remote_id: str | None) -> bool:
+    """E-mail backends record the Message-ID, which is no help-desk ticket number."""
+    return bool(remote_id) and remote_id.startswith("<") and remote_id.endswith(">")
 
 
-def show_no_backend(env: Env, created: Created) -> None:
-    """Where the queued ticket is, how to configure a backend and who can take it now."""
-    ticket_id = created.ticket.id
-    note(env, f"No backend is configured, so ticket {ticket_id} is kept [yellow]queued[/] in "
-              f"{safe(str(created.store_path))}.")
-    note(env, "To send it, configure a backend (see docs/backends.md; 'tokohelp config init' "
-              f"writes an example config), then run: tokohelp ticket send {ticket_id}")
-    note(env, "Meanwhile you can reach Tokopedia through: " + " or ".join(CONTACT_CHANNELS))
+def remote_label(ticket: Ticket) -> str:
+    """How the remote reference reads: a desk's ticket id, or the mail's Message-ID."""
+    return _("Message-ID") if is_message_id(ticket.remote_id) else _("remote id")
 
 
 def note(env: Env, markup: str) -> None:
@@ -88,73 +67,132 @@ def note(env: Env, markup: str) -> None:
     env.err.print(markup, soft_wrap=True)
 
 
-def show_dry_run(env: Env, dry: DryRun, json_out: bool) -> None:
+def show_filed(env: Env, result: TicketFiled) -> None:
+    """The stored ticket on stdout; what happened and what next on stderr."""
+    ticket = result.ticket
+    env.out.print(_("Ticket {id} {status}: {subject}").format(
+        id=ticket.id, status=_status(ticket.status), subject=safe(ticket.subject)),
+        soft_wrap=True)
+    if result.outcome is not None and result.outcome.result == "sent":
+        env.out.print(sent_line(ticket), soft_wrap=True)
+
+
+def sent_line(ticket: Ticket) -> str:
+    """Where a sent ticket went: a desk's id and link, or an e-mail's Message-ID."""
+    if is_message_id(ticket.remote_id):
+        return _("Sent to {backend} by e-mail (Message-ID {mid})").format(
+            backend=safe(ticket.backend or ""), mid=safe(ticket.remote_id or ""))
+    url = f" [link]{safe(ticket.remote_url)}[/link]" if ticket.remote_url else ""
+    return _("Sent to {backend} as ticket {remote}").format(
+        backend=safe(ticket.backend or ""), remote=safe(ticket.remote_id or "")) + url
+
+
+def show_dry_run(env: Env, result: DryRunShown) -> None:
     """Exactly what would be sent (secrets already masked by the backend)."""
-    payload = {"backend": dry.backend, "ticket": ticket_json(dry.ticket), "request": dry.request}
-    if json_out:
-        return emit_json(env, payload)
-    if dry.backend is None:
-        env.out.print("Dry run: no backend is configured; the ticket would be stored as queued.")
-        emit_json(env, ticket_json(dry.ticket))
-        return None
-    env.out.print(f"Dry run: this would be sent to backend '{safe(dry.backend)}' "
-                  "(nothing stored, nothing sent):")
-    emit_json(env, dry.request)
-    return None
+    from tokohelp.cli.output import emit_json
+
+    data = result.to_json()
+    if result.backend is None:
+        env.out.print(_("Dry run: no backend is configured; the ticket would be stored as "
+                        "queued."))
+        emit_json(env, data["ticket"])
+        return
+    env.out.print(_("Dry run: this would be sent to backend '{name}' (nothing stored, "
+                    "nothing sent):").format(name=safe(result.backend)))
+    emit_json(env, result.request)
 
 
 def show_suggestions(env: Env, hits: list[Hit]) -> None:
-    """The best matching articles, before the user files a ticket anyway."""
-    env.err.print("[bold]These articles may already answer it:[/bold]")
+    """The best matching articles, before the user writes the ticket."""
+    env.err.print(f"[bold]{_('These articles may already answer it:')}[/bold]")
     for number, hit in enumerate(hits, start=1):
-        env.err.print(f"  {number}. {safe(hit.title)}  [dim]tokohelp show {safe(hit.slug)}[/dim]")
+        env.err.print(f"  {number}. {safe(hit.title)}  [dim]tokohelp show {safe(hit.slug)}[/dim]",
+                      soft_wrap=True)
 
 
-def show_list(env: Env, tickets: list[Ticket]) -> None:
-    """A table of stored tickets, or a note on stderr when there are none."""
-    if not tickets:
-        note(env, "No tickets. File one with: tokohelp ticket new")
+def _remote_cell(ticket: Ticket) -> str:
+    if is_message_id(ticket.remote_id):
+        return _("e-mail")
+    return ticket.remote_id or "-"
+
+
+def show_list(env: Env, result: TicketList) -> None:
+    """A table of stored tickets (cards when narrow), or a note when there are none."""
+    if not result.tickets:
+        note(env, _("No tickets. File one with: tokohelp ticket new"))
         return
+    from tokohelp.cli import narrow
+
+    if narrow.is_narrow(env):
+        return _cards(env, result.tickets)
     from rich.table import Table
 
-    table = Table("id", "status", "subject", "backend", "remote", "created", box=None,
-                  header_style="bold")
+    table = Table(_("id"), _("status"), _("subject"), _("backend"), _("remote"), _("created"),
+                  box=None, header_style="bold", pad_edge=False)
+    table.columns[2].overflow = "fold"
+    for column in (0, 3, 4, 5):
+        table.columns[column].no_wrap = True
+    for t in result.tickets:
+        table.add_row(str(t.id), _status(t.status), safe(t.subject), safe(t.backend or "-"),
+                      safe(_remote_cell(t)), safe(local_time(t.created)))
+    _print_unpadded(env, table)
+
+
+def _cards(env: Env, tickets: list[Ticket]) -> None:
+    """One stacked card per ticket: nothing is cut, nothing wraps into a column."""
+    from tokohelp.cli.narrow import show_card
+
     for t in tickets:
-        table.add_row(str(t.id), _status(t.status), safe(t.subject[:60]), safe(t.backend or "-"),
-                      safe(t.remote_id or "-"), safe(t.created))
-    env.out.print(table)
+        show_card(env, f"[bold]#{t.id}[/bold] {_status(t.status)}  {safe(t.subject)}",
+                  [(_("backend"), safe(t.backend or "-")), (_("remote"), safe(_remote_cell(t))
+                                                             if t.remote_id else ""),
+                   (_("created"), safe(local_time(t.created)))])
 
 
-def show_ticket(env: Env, ticket: Ticket, remote: RemoteView) -> None:
+def _print_unpadded(env: Env, renderable: Any) -> None:
+    """Print a table; piped, without the trailing spaces Rich pads every line with."""
+    if env.stdout_isatty:
+        env.out.print(renderable)
+        return
+    with env.out.capture() as captured:
+        env.out.print(renderable)
+    env.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+
+
+def show_shown(env: Env, result: TicketShown) -> None:
     """The local record, its attachments and, where known, the remote status and replies."""
-    env.out.print(f"[bold]Ticket {ticket.id}: {safe(ticket.subject)}[/bold]")
+    ticket = result.ticket
+    title = _("Ticket {id}: {subject}").format(id=ticket.id, subject=safe(ticket.subject))
+    env.out.print(f"[bold]{title}[/bold]", soft_wrap=True)
     for label, value in _fields(ticket):
         if value:
-            env.out.print(f"  [dim]{label}:[/dim] {safe(str(value))}")
+            env.out.print(f"  [dim]{label}:[/dim] {safe(str(value))}", soft_wrap=True)
     env.out.print()
     env.out.print(safe(ticket.body))
     for a in ticket.attachments:
-        env.out.print(f"  [dim]attached:[/dim] {safe(a.name)} ({safe(a.mime)}, {a.size} bytes)")
-    _show_remote(env, remote)
+        env.out.print("  [dim]{label}:[/dim] {name} ({mime}, {size})".format(
+            label=_("attached"), name=safe(a.name), mime=safe(a.mime),
+            size=_("{count} bytes").format(count=a.size)), soft_wrap=True)
+    _show_remote(env, result)
 
 
 def _fields(ticket: Ticket) -> list[tuple[str, Any]]:
-    return [("status", ticket.status), ("category", ticket.category),
-            ("backend", ticket.backend), ("remote id", ticket.remote_id),
-            ("remote url", ticket.remote_url), ("order", ticket.order_id),
-            ("e-mail", ticket.email), ("created", ticket.created),
-            ("attempts", ticket.attempts), ("last error", ticket.last_error)]
+    return [(_("status"), word(ticket.status)), (_("category"), ticket.category),
+            (_("backend"), ticket.backend), (remote_label(ticket), ticket.remote_id),
+            (_("remote url"), ticket.remote_url), (_("order"), ticket.order_id),
+            (_("e-mail"), ticket.email), (_("created"), local_time(ticket.created)),
+            (_("attempts"), ticket.attempts), (_("last error"), ticket.last_error)]
 
 
-def _show_remote(env: Env, remote: RemoteView) -> None:
-    if remote.error:
-        env.warn(f"remote status unavailable: {remote.error}")
-    if remote.status is None:
+def _show_remote(env: Env, result: TicketShown) -> None:
+    if result.remote_error:
+        env.warn(_("remote status unavailable: {reason}").format(reason=result.remote_error))
+    if result.remote is None:
         return
-    status, word = remote.status.status, remote.status.desk_status
+    status, word = result.remote.status, result.remote.desk_status
     shown = f"{status} ({word})" if word and word != status else status
-    env.out.print(f"\n[bold]Remote status:[/bold] {safe(shown)}")
-    for reply in remote.status.replies:
+    env.out.print(f"\n[bold]{_('Remote status:')}[/bold] {safe(shown)}")
+    for reply in result.remote.replies:
         env.out.print(f"\n[dim]{safe(reply.created)} · {safe(reply.author)}[/dim]")
         env.out.print(safe(reply.text))
         for name in reply.attachments:
@@ -162,16 +200,32 @@ def _show_remote(env: Env, remote: RemoteView) -> None:
                                                              name=safe(name)))
 
 
-def show_outcomes(env: Env, outcomes: list[SendOutcome], json_out: bool) -> None:
+def show_report(env: Env, result: SendReport) -> None:
     """One line per ticket: sent where, or why not and what to do."""
-    if json_out:
-        return emit_json(env, [outcome_json(o) for o in outcomes])
-    if not outcomes:
-        note(env, "Nothing to send: no queued tickets.")
-    for o in outcomes:
-        style = "green" if o.ok else "yellow"
-        env.out.print(f"Ticket {o.ticket_id}: [{style}]{safe(o.result)}[/] {safe(o.message)}",
-                      soft_wrap=True)
+    if not result.outcomes:
+        note(env, _("Nothing to send: no queued tickets."))
+    for o in result.outcomes:
+        env.out.print(outcome_line(o), soft_wrap=True)
         if o.advice and not o.ok:
             env.out.print(f"  [dim]{safe(o.advice)}[/dim]", soft_wrap=True)
-    return None
+
+
+def outcome_line(o: SendOutcome) -> str:
+    """``Ticket 3 sent to desk as ticket 41``, or ``Ticket 3: queued: <reason>``."""
+    if o.result == "sent" and o.ticket is not None:
+        return _("Ticket {id}: [green]{where}[/]").format(id=o.ticket_id,
+                                                          where=sent_line(o.ticket))
+    style = "green" if o.ok else "yellow"
+    return _("Ticket {id}: [{style}]{result}[/] {message}").format(
+        id=o.ticket_id, style=style, result=safe(word(o.result)), message=safe(o.message))
+
+
+def show_draft_saved(env: Env, result: DraftSaved) -> None:
+    """The draft was saved; say how to send it."""
+    note(env, _("Draft {id} saved. Send it with: tokohelp ticket send {id}").format(
+        id=result.ticket.id))
+
+
+def show_deleted(env: Env, result: TicketDeleted) -> None:
+    """What was deleted."""
+    note(env, _("Deleted ticket {id}.").format(id=result.ticket.id))

@@ -197,8 +197,8 @@ def _sender_for(store: Store, ticket: Ticket, cfg: Config, cache: dict[str | Non
         backend = load_backend(cfg, ticket.backend)
         if backend is None:
             raise ConfigError("no backend configured",
-                              "Add one to the config file (see docs/backends.md), or start "
-                              "from 'tokohelp config init'.")
+                              "Add one to the config file (see: tokohelp docs backends), or "
+                              "start from 'tokohelp config init'.")
         cache[ticket.backend] = _sender(store, backend, cfg)
     return cache[ticket.backend]
 
@@ -214,12 +214,14 @@ def check_settings(cfg: Config) -> None:
     from tokohelp.config import check_configured_lang
     from tokohelp.contacts import load_channels
     from tokohelp.tickets.attachments import limits_from_config
+    from tokohelp.tickets.filing import profile_email
     from tokohelp.tickets.sender import policy_from_config
 
     check_configured_lang(cfg)
     limits_from_config(cfg)
     policy_from_config(cfg)
     load_channels(cfg)
+    profile_email(cfg)
 
 
 def check_backends(cfg: Config | None = None) -> list[BackendCheck]:

@@ -1,0 +1,139 @@
+"""What the ticket use cases return: one dataclass per answer, each with its JSON document.
+
+The JSON shapes are the ones ``--json`` has always printed (English keys; fields are
+added, never renamed).  Human views live in ``tokohelp.cli.ticket_views`` and are
+registered by class name in ``tokohelp.cli.render.VIEWS``.  ``failure`` is an error the
+renderer reports after the result is shown (a ticket stored but not sent), so scripts
+still get the document and the exit status says what happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tokohelp.errors import TokohelpError
+from tokohelp.tickets.model import RemoteStatus, Ticket
+
+if TYPE_CHECKING:
+    from tokohelp.tickets.sender import SendOutcome
+
+
+def ticket_json(ticket: Ticket) -> dict[str, Any]:
+    """The JSON object of one stored ticket (shape pinned by tests)."""
+    return {"id": ticket.id, "status": ticket.status, "backend": ticket.backend,
+            "remote_id": ticket.remote_id, "remote_url": ticket.remote_url,
+            "subject": ticket.subject, "category": ticket.category, "body": ticket.body,
+            "order_id": ticket.order_id, "email": ticket.email,
+            "attachments": [{"name": a.name, "mime": a.mime, "size": a.size,
+                             "path": str(a.stored_path)} for a in ticket.attachments],
+            "attempts": ticket.attempts, "last_error": ticket.last_error,
+            "idempotency_key": ticket.idempotency_key, "created": ticket.created,
+            "updated": ticket.updated}
+
+
+def remote_json(remote: RemoteStatus | None) -> dict[str, Any] | None:
+    """The backend's status and replies as plain JSON (texts are the server's, verbatim)."""
+    if remote is None:
+        return None
+    return {"remote_id": remote.remote_id, "status": remote.status,
+            "desk_status": remote.desk_status or remote.status,
+            "replies": [{"author": r.author, "created": r.created, "text": r.text,
+                         "attachments": r.attachments} for r in remote.replies]}
+
+
+def outcome_json(outcome: SendOutcome) -> dict[str, Any]:
+    """One entry of ``ticket send --json``."""
+    return {"id": outcome.ticket_id, "result": outcome.result, "message": outcome.message,
+            "advice": outcome.advice,
+            "ticket": ticket_json(outcome.ticket) if outcome.ticket else None}
+
+
+@dataclass
+class TicketFiled:
+    """``ticket new``: the stored ticket, how sending went, and what to tell the user."""
+
+    ticket: Ticket
+    store_path: Path
+    outcome: SendOutcome | None = None
+    warnings: list[str] = field(default_factory=list)
+    failure: TokohelpError | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored ticket."""
+        return ticket_json(self.ticket)
+
+
+@dataclass
+class DryRunShown:
+    """``ticket new --dry-run``: what would be sent, secrets masked; nothing stored."""
+
+    backend: str | None
+    ticket: Ticket
+    request: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """Backend name, the ticket as it would be stored, and the request."""
+        return {"backend": self.backend, "ticket": ticket_json(self.ticket),
+                "request": self.request}
+
+
+@dataclass
+class TicketList:
+    """``ticket list``: stored tickets, oldest first."""
+
+    tickets: list[Ticket]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """One object per ticket."""
+        return [ticket_json(t) for t in self.tickets]
+
+
+@dataclass
+class TicketShown:
+    """``ticket show``: the local record and, once sent, the backend's view of it."""
+
+    ticket: Ticket
+    remote: RemoteStatus | None = None
+    remote_error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ticket plus ``remote`` and ``remote_error``."""
+        return {**ticket_json(self.ticket), "remote": remote_json(self.remote),
+                "remote_error": self.remote_error}
+
+
+@dataclass
+class SendReport:
+    """``ticket send``: one outcome per ticket, in the order asked."""
+
+    outcomes: list[SendOutcome]
+    failure: TokohelpError | None = None
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """One entry per ticket."""
+        return [outcome_json(o) for o in self.outcomes]
+
+
+@dataclass
+class DraftSaved:
+    """``ticket edit``: the draft as it is now."""
+
+    ticket: Ticket
+
+    def to_json(self) -> dict[str, Any]:
+        """The draft."""
+        return ticket_json(self.ticket)
+
+
+@dataclass
+class TicketDeleted:
+    """``ticket delete``: what was removed."""
+
+    ticket: Ticket
+
+    def to_json(self) -> dict[str, Any]:
+        """The id and status the deleted ticket had."""
+        return {"id": self.ticket.id, "status": self.ticket.status, "deleted": True}

@@ -1,0 +1,85 @@
+"""Progress and interruption of sends, seen from a real process."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+
+from tests.helpers import make_library
+from tests.tickets.test_ticket_cli import ARGS, Webhook, hook_config, run
+from tokohelp.tickets.store import Store
+
+WAIT = 60.0
+
+
+def read_until(fd: int, text: bytes, proc: subprocess.Popen) -> bytes:
+    seen = b""
+    deadline = time.monotonic() + WAIT
+    while text not in seen:
+        assert time.monotonic() < deadline, seen
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the pty closed: the process ended
+                break
+            seen += chunk
+        elif proc.poll() is not None:
+            break
+    return seen
+
+
+def test_retries_show_progress_on_a_terminal(isolated_home, monkeypatch, tmp_path):
+    monkeypatch.setenv("TOKOHELP_ARTICLES", str(make_library(tmp_path / "lib")))
+    with Webhook() as gone:
+        dead = gone.url
+    hook_config(isolated_home, dead, monkeypatch)
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "tokohelp", *ARGS, "-m", "x", "--yes"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=terminal)
+    os.close(terminal)
+    try:
+        seen = read_until(controller, b"sending... attempt 2 of 2, retrying in", proc)
+    finally:
+        proc.wait(timeout=WAIT)
+        os.close(controller)
+    assert b"sending... attempt 2 of 2, retrying in 0.0 s" in seen, seen
+    assert proc.returncode == 6
+
+
+def test_no_progress_lines_when_stderr_is_not_a_terminal(isolated_home, monkeypatch, tmp_path):
+    monkeypatch.setenv("TOKOHELP_ARTICLES", str(make_library(tmp_path / "lib")))
+    with Webhook() as gone:
+        dead = gone.url
+    hook_config(isolated_home, dead, monkeypatch)
+    result = run(*ARGS, "-m", "x")
+    assert result.exit_code == 6 and "sending..." not in result.stderr
+
+
+def test_ctrl_c_during_send_says_which_tickets_stay_queued(isolated_home, monkeypatch,
+                                                           tmp_path):
+    monkeypatch.setenv("TOKOHELP_ARTICLES", str(make_library(tmp_path / "lib")))
+    for n in range(3):
+        assert run(*ARGS, "-m", f"body {n}").exit_code == 0
+    with Webhook() as desk:
+        desk.delay = 3.0
+        hook_config(isolated_home, desk.url, monkeypatch)
+        proc = subprocess.Popen([sys.executable, "-m", "tokohelp", "ticket", "send", "--all"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + WAIT
+        while len(desk.arrived) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)  # ticket 2 is sent only once ticket 1 is recorded as sent
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=WAIT)
+    assert proc.returncode == 130, err
+    assert "interrupted: tickets 2 3 stay queued" in err
+    assert "Resume with: tokohelp ticket send 2 3" in err
+    assert "Traceback" not in err
+    statuses = [t.status for t in Store().tickets()]
+    assert statuses == ["sent", "queued", "queued"]
