@@ -11,8 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tokohelp.errors import (AbortedError, BackendError, BadInputError, StorageError, TokohelpError,
-                             UsageError)
+from tokohelp.errors import (
+    AbortedError,
+    BackendError,
+    BadInputError,
+    StorageError,
+    TokohelpError,
+    UsageError,
+)
 from tokohelp.i18n import _, ngettext
 from tokohelp.tickets import filing
 from tokohelp.tickets.results import (
