@@ -129,18 +129,19 @@ def categories(lang: str, index: Index | None = None) -> list[CategoryInfo]:
     """Every category in display order, with topic counts."""
     index = index or open_library_index()
     counts = dict(index.db.execute("SELECT category, COUNT(DISTINCT slug) FROM docs GROUP BY 1"))
-    return [CategoryInfo(c.id, c.name(lang), counts.get(c.id, 0)) for c in _categories()]
+    return [CategoryInfo(c.id, c.name(lang), counts.get(c.id, 0)) for c in _categories(index)]
 
 
-def _categories() -> list[Category]:
-    return load_categories(config.article_dirs())
+def _categories(index: Index | None = None) -> list[Category]:
+    """The categories of the library the index covers (no second config read)."""
+    return load_categories(index.dirs if index is not None else config.article_dirs())
 
 
-def check_category(category: str | None) -> str | None:
+def check_category(category: str | None, index: Index | None = None) -> str | None:
     """Validate a ``--category`` value against the category data."""
     if category is None:
         return None
-    ids = [c.id for c in _categories()]
+    ids = [c.id for c in _categories(index)]
     if category not in ids:
         raise NotFoundError(f"unknown category '{category}'",
                             f"Choose one of: {', '.join(ids)}.")
@@ -150,8 +151,8 @@ def check_category(category: str | None) -> str | None:
 def list_articles(lang: str, category: str | None = None,
                   index: Index | None = None) -> list[ArticleItem]:
     """One item per topic (in ``lang`` where it exists), ordered by category then title."""
-    check_category(category)
     index = index or open_library_index()
+    check_category(category, index)
     sql = "SELECT slug, title, category, lang, path FROM docs"
     rows = guarded(index, lambda: index.db.execute(
         sql + (" WHERE category = ?" if category else ""),
@@ -160,7 +161,7 @@ def list_articles(lang: str, category: str | None = None,
     for row in rows:
         if row[0] not in chosen or row[3] == lang:
             chosen[row[0]] = row
-    order = {c.id: i for i, c in enumerate(_categories())}
+    order = {c.id: i for i, c in enumerate(_categories(index))}
     items = [ArticleItem(r[0], r[1], r[2], r[3], Path(r[4]), r[3] != lang) for r in chosen.values()]
     return sorted(items, key=lambda i: (order.get(i.category, 99), i.title.lower()))
 
@@ -208,7 +209,7 @@ def _find_article(slug: str, lang: str, index: Index) -> ShownArticle:
     topic, alias = resolve_slug(slug, index)
     rows = dict(index.db.execute("SELECT lang, path FROM docs WHERE slug = ?", (topic,)))
     chosen = lang if lang in rows else sorted(rows)[0]
-    article = _read_indexed(Path(rows[chosen]))
+    article = _read_indexed(Path(rows[chosen]), index)
     return ShownArticle(article, lang, sorted(set(rows) - {chosen}), alias)
 
 
@@ -225,10 +226,10 @@ def resolve_cross_references(article: Article, index: Index | None = None) -> li
     return resolved
 
 
-def _read_indexed(path: Path) -> Article:
+def _read_indexed(path: Path, index: Index) -> Article:
     """Read an article the index knows; if it broke since, say which file."""
     try:
-        return read_article(path, [c.id for c in _categories()])
+        return read_article(path, [c.id for c in _categories(index)])
     except BadInputError as exc:
         raise BadInputError(f"{path}: {exc.message}",
                             _("Fix the file, or run 'tokohelp index --rebuild' to skip it.")) \
@@ -255,8 +256,8 @@ def search(query: str, lang: str, category: str | None = None, limit: int = 10,
     """
     if limit < 1:
         raise BadInputError(_("--limit must be at least 1"))
-    check_category(category)
     index = index or open_library_index()
+    check_category(category, index)
     result = guarded(index, lambda: _search(index, query, lang, category, limit, lang_explicit))
     result.notices = list(index.notices)
     return result

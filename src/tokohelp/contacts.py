@@ -15,13 +15,16 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tokohelp.config import LANGS, Config, load_config
 from tokohelp.errors import ConfigError, NoMatchError, NotFoundError, UsageError
+
+if TYPE_CHECKING:
+    from tokohelp.articles import Category
 
 TIERS = ("silver", "gold", "platinum", "diamond")
 PLATFORMS = ("desktop", "mobile", "android", "ios")
@@ -387,16 +390,16 @@ class Advice:
     picks: list[Recommendation]
     not_eligible: list[Channel]
     note: str = ""
+    category_names: dict[str, str] = field(default_factory=dict)
 
 
-def topic_category(topic: str, lang: str) -> tuple[str | None, str | None]:
-    """A category id as given, else the category of the best search hit (and its slug)."""
+def topic_category(topic: str, lang: str, known: Iterable[str]
+                   ) -> tuple[str | None, str | None]:
+    """A category id as given (one of ``known``), else the best search hit's (and its slug)."""
     from tokohelp import catalog
-    from tokohelp.articles import load_categories
-    from tokohelp.config import article_dirs
 
     text = " ".join(topic.split())
-    if text.lower() in {c.id for c in load_categories(article_dirs())}:
+    if text.lower() in known:
         return text.lower(), None
     hits = catalog.search(text, lang, limit=3).hits
     return (hits[0].category, hits[0].slug) if hits else (None, None)
@@ -420,18 +423,21 @@ def _action(channel: Channel, category: str | None, waited: int | None) -> str |
 _GROUP = {"escalate": 0, "wait": 0, "complaint": 0, "only": 0, "best": 1, "general": 2}
 
 
-def _category_name(category: str | None, lang: str) -> str:
-    from tokohelp.articles import load_categories
-    from tokohelp.config import article_dirs
+def _category_names(lang: str, categories: list[Category] | None) -> dict[str, str]:
+    """Category id -> name in ``lang``, from the run's categories when given (read once)."""
+    if categories is None:
+        from tokohelp.articles import load_categories
+        from tokohelp.config import article_dirs
 
-    names = {c.id: c.name(lang) for c in load_categories(article_dirs())}
-    return names.get(category or "", category or "")
+        categories = load_categories(article_dirs())
+    return {c.id: c.name(lang) for c in categories}
 
 
 def _reason(channel: Channel, action: str, advice: Advice, lang: str) -> str:
     """The sentence that says why, plus the tier limit and what to expect."""
     fields = {"days": advice.waited_days, "limit": channel.escalate_after_days,
-              "category": _category_name(advice.category, lang),
+              "category": advice.category_names.get(advice.category or "",
+                                                    advice.category or ""),
               "tier": (channel.min_tier or "").capitalize()}
     parts = [pick(REASONS[action], lang).format(**fields)]
     if channel.min_tier and advice.tier is None:
@@ -444,7 +450,8 @@ def _reason(channel: Channel, action: str, advice: Advice, lang: str) -> str:
 
 
 def recommend(topic: str | None, tier: str | None = None, *, waited_days: int | None = None,
-              lang: str = "en", channels: list[Channel] | None = None) -> Advice:
+              lang: str = "en", channels: list[Channel] | None = None,
+              categories: list[Category] | None = None) -> Advice:
     """Channels for a problem, best first, each with a reason.
 
     ``topic`` is a category id or free text (searched like ``tokohelp search``);
@@ -452,8 +459,10 @@ def recommend(topic: str | None, tier: str | None = None, *, waited_days: int | 
     without answer or solution that long goes to "Minta Bantuan" first.
     """
     channels = channels if channels is not None else load_channels()
-    category, matched = topic_category(topic, lang) if topic else (None, None)
+    names = _category_names(lang, categories)
+    category, matched = topic_category(topic, lang, names) if topic else (None, None)
     advice = Advice(topic, category, matched, check_tier(tier), waited_days, [], [])
+    advice.category_names = names
     fitting = []
     for channel in channels:
         action = _action(channel, category, waited_days)

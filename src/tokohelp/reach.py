@@ -159,6 +159,7 @@ def advise(session: Session, topic: str | None, tier: str | None = None,
 
     category, matched = topic_category(session, topic) if topic else (None, None)
     advice = recommend(category, tier, waited_days=waited_days, lang=session.lang,
+                       categories=session.categories,
                        channels=session.channels)
     advice.topic, advice.matched = topic, matched
     return ChannelAdvice(session.lang, advice)
