@@ -228,6 +228,17 @@ class Session:
         self.opened["store"] += 1
         return open_store()
 
+    def reading_store(self) -> Store:
+        """The store for a command that only reads it: this run's store once opened,
+        else one opened read-only, which works even where nothing can be written."""
+        if "store" in self.__dict__:
+            return self.store
+        from tokohelp.tickets.store import open_store
+
+        self.opened["store"] += 1
+        self.__dict__["store"] = open_store(read_only=True)
+        return self.__dict__["store"]
+
     def backend(self, name: str | None = None) -> Backend | None:
         """The named backend (None: the default), loaded once; None when none is set up."""
         if name not in self._backends:

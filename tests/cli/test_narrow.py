@@ -29,7 +29,7 @@ def test_contact_never_cuts_ids_or_addresses(columns):
 def test_contact_at_40_columns_is_cards_not_a_table():
     lines = run(40, "contact").stdout.splitlines()
     assert all(len(line) <= 40 for line in lines), [line for line in lines if len(line) > 40]
-    assert any(line.startswith("2. E-mail") for line in lines)
+    assert any(line.startswith("3. Email") for line in lines)
     for address in ("contact@tokopedia.com", "cs@tokopedia.com", "(021) 80647333"):
         assert any(line.strip() == address for line in lines), address
     assert not any(line.split() == ["#", "channel"] for line in lines)

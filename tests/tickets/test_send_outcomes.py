@@ -68,7 +68,7 @@ def test_send_all_on_the_command_line_reports_all_of_them(desks, tmp_path):
     out = run("ticket", "send", "--all")
     assert out.code == 6, out.output
     assert "Ticket 1: queued" in out.stdout and "ca_file" in out.stdout
-    assert "Ticket 2: sent" in out.stdout
+    assert "Ticket 2: Sent to hook" in out.stdout
     assert "1 of 2 tickets not sent" in out.stderr
 
 

@@ -58,7 +58,7 @@ def _change(session: Session, options: EditOptions, staging: Path) -> DraftChang
                                      if options.email else None}
     if options.category:
         values["category"] = intake.resolve_category(
-            options.category, filing.category_choices("en"), "--category")
+            options.category, filing.category_choices("en", cfg), "--category")
     values["body"] = _body(options)
     files = filing.checked_copies(cfg, options.attach, staging)
     return DraftChange(values, files, options.detach)

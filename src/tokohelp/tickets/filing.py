@@ -74,20 +74,20 @@ def intake_deps(cfg: Config, lang: str, staging: Path, data_dir: Path,
                 store: Callable[[], Store], index: Callable[[], Any] | None = None) -> IntakeDeps:
     """Intake's view of the library, attachment rules and store, each loaded once."""
     return IntakeDeps(data_dir=data_dir,
-                      categories=functools.cache(lambda: category_choices(lang)),
+                      categories=functools.cache(lambda: category_choices(lang, cfg)),
                       suggest=lambda query, category: _suggest(lang, query, index),
                       check_files=lambda paths: checked_copies(cfg, paths, staging),
                       save_draft=lambda new, files: _save_draft(store(), new, files),
                       default_email=profile_email(cfg))
 
 
-def category_choices(lang: str) -> list[CategoryChoice]:
+def category_choices(lang: str, cfg: Config) -> list[CategoryChoice]:
     """Every category, labelled in ``lang``, answering to its id and both names."""
     from tokohelp import config
     from tokohelp.articles import load_categories
 
     return [CategoryChoice(c.id, c.name(lang), tuple(c.names.values()))
-            for c in load_categories(config.article_dirs())]
+            for c in load_categories(config.article_dirs(cfg))]
 
 
 def _suggest(lang: str, query: str, index: Callable[[], Any] | None) -> list:
@@ -143,22 +143,17 @@ def _partial(gathered: Gathered) -> Partial:
 
 def _send_new(store: Store, ticket: Ticket, sender: Sender | None) -> Created:
     """Send the ticket just stored; whatever happens, the outcome says what state it is in."""
-    from tokohelp.tickets.sender import SendOutcome, retry_advice
-    from tokohelp.tickets.service import Created
+    from tokohelp.tickets.service import Created, send_one
 
     if sender is None:
         return Created(ticket, store.path)
     if isinstance(sender.sleep, RetrySleep):
         sender.sleep.start(ticket.id)
-    try:
-        outcome = sender.send(ticket.id)
+    try:  # stored already: a failure is the ticket's outcome, not an error of the filing
+        outcome = send_one(store, ticket.id, lambda: sender)
     except KeyboardInterrupt as exc:
         raise stays_queued([ticket.id], exc) from None
-    except TokohelpError as exc:  # stored already: not an error of the filing itself
-        now = store.get(ticket.id)
-        outcome = SendOutcome(ticket.id, now.status, exc.message, now,
-                              exc.hint or retry_advice(ticket.id, now.status))
-    return Created(outcome.ticket or store.get(ticket.id), store.path, outcome)
+    return Created(outcome.ticket or ticket, store.path, outcome)
 
 
 def _notes(backend: Backend | None, ticket: Ticket) -> list[str]:
@@ -268,7 +263,7 @@ def send_all(ids: list[int], cfg: Config, store: Store,
     """Send ``ids`` (queuing checked drafts first); Ctrl-C names the tickets that stay queued."""
     from tokohelp.tickets import service
 
-    refused = queue_drafts(store, ids, cfg, category_choices("en"))  # names of both languages
+    refused = queue_drafts(store, ids, cfg, category_choices("en", cfg))  # names of both languages
     to_send = [i for i in ids if i not in refused]
     try:
         outcomes = service.send(to_send, progress, cfg=cfg, store=store)

@@ -80,25 +80,6 @@ def check_attachments(paths: list[Path], cfg: Config | None = None) -> list[Chec
     return check_files(paths, limits_from_config(cfg or load_config()))
 
 
-def create_ticket(new: NewTicket, files: list[CheckedFile], backend: Backend | None, *,
-                  cfg: Config | None = None, store: Store | None = None) -> Created:
-    """Store the ticket as queued and, when there is a backend, send it right away.
-
-    The send settings are checked first: a config error must not leave a stored
-    ticket behind that the user would file a second time after fixing the config.
-    Once the ticket is stored nothing raises: whatever goes wrong while sending
-    becomes the outcome, which says what state the ticket is in.
-    """
-    store = store or open_store()
-    sender = _sender(store, backend, cfg or load_config()) if backend else None
-    new.backend = backend.name if backend else new.backend
-    ticket = store.create(new, files, "queued")
-    if sender is None:
-        return Created(ticket, store.path)
-    outcome = _send_one(store, ticket.id, lambda: sender)
-    return Created(outcome.ticket or ticket, store.path, outcome)
-
-
 def save_draft(new: NewTicket, files: list[CheckedFile], store: Store | None = None) -> Created:
     """Keep what the user wrote so far without sending it."""
     store = store or open_store()
@@ -160,7 +141,7 @@ def send(ids: list[int], progress: Callable[[SendOutcome], None] | None = None, 
     senders: dict[str | None, Any] = {}
     outcomes = []
     for ticket_id in ids:
-        outcome = _send_one(store, ticket_id,
+        outcome = send_one(store, ticket_id,
                             lambda tid=ticket_id: _sender_for(store, store.get(tid), cfg,
                                                               senders))
         outcomes.append(outcome)
@@ -169,7 +150,7 @@ def send(ids: list[int], progress: Callable[[SendOutcome], None] | None = None, 
     return outcomes
 
 
-def _send_one(store: Store, ticket_id: int, sender: Callable[[], Any]) -> SendOutcome:
+def send_one(store: Store, ticket_id: int, sender: Callable[[], Any]) -> SendOutcome:
     """Send one stored ticket; any expected failure becomes its outcome, with its state."""
     from tokohelp.tickets.sender import SendOutcome, UnrecordedDelivery, retry_advice
 

@@ -91,7 +91,7 @@ def list_tickets(session: Session, status: str | None) -> TicketList:
     """Stored tickets, oldest first, optionally of one status."""
     from tokohelp.tickets import service
 
-    return TicketList(service.list_tickets(status, session.store))
+    return TicketList(service.list_tickets(status, session.reading_store()))
 
 
 def show_ticket(session: Session, ticket_id: int) -> TicketShown:
