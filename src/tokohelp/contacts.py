@@ -582,6 +582,8 @@ def _launch(command: list[str], link: str) -> str:
     """Run the opener with the link as its last argument; return what went wrong, or ''."""
     import subprocess
 
+    from tokohelp.i18n import _
+
     try:
         if command == [WINDOWS_START]:
             os.startfile(link)  # type: ignore[attr-defined]  # exists on Windows only
@@ -590,5 +592,8 @@ def _launch(command: list[str], link: str) -> str:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               check=False, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"cannot run {command[0]}: {exc}"
-    return f"{command[0]} exited with status {done.returncode}" if done.returncode else ""
+        return _("cannot run {program}: {reason}").format(program=command[0], reason=exc)
+    if done.returncode:
+        return _("{program} exited with status {code}").format(program=command[0],
+                                                            code=done.returncode)
+    return ""

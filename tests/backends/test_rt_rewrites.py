@@ -65,7 +65,7 @@ def test_an_address_no_backend_can_carry_fails_the_ticket_at_once(rt_backend, rt
     ticket = make_ticket(tmp_path, email="a,b@example.com")  # stored by an older version
     with pytest.raises(BackendError) as caught:
         rt_backend.send(ticket)
-    assert caught.value.retryable is False and "e-mail address" in caught.value.message
+    assert caught.value.retryable is False and "email address" in caught.value.message
     assert rt_server.tickets_with_subject(ticket.subject) == []
 
 

@@ -242,7 +242,7 @@ def test_fresh_upload_tokens_are_reused(zendesk, tmp_path):
      "set exactly one of"),
     ('token_env = "ZD_TOKEN"\n', "email", "required with token_env"),
     ("anonymous = true\n", "email", "required with anonymous"),
-    ('email = "nobody"\ntoken_env = "ZD_TOKEN"\n', "email", "must be an e-mail address"),
+    ('email = "nobody"\ntoken_env = "ZD_TOKEN"\n', "email", "must be an email address"),
     ('oauth_token_env = "ZD_OAUTH"\ncategory_values = { refund = "r" }\n', "category_values",
      "needs category_field"),
     ('oauth_token_env = "ZD_OAUTH"\norder_field = 0\n', "order_field", "Zendesk field id"),

@@ -65,7 +65,7 @@ def test_options_only_are_checked_and_normalised(deps):
                                      "user@", "ünï@example.com", "a b@example.com",
                                      "a..b@example.com", "x@localhost", "evil,a@b.c"])
 def test_addresses_no_backend_can_carry_are_refused(address):
-    with pytest.raises(UsageError, match="cannot be used as an e-mail address"):
+    with pytest.raises(UsageError, match="cannot be used as an email address"):
         text.check_email(address)
 
 

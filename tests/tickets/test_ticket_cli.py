@@ -429,7 +429,7 @@ def test_whole_flow_over_email_to_a_real_smtp_server(isolated_home, tmp_path):
     assert (ticket["status"], ticket["backend"]) == ("sent", "mail")
     assert "no Reply-To address" in result.stderr and "[profile] email" in result.stderr
     assert resend.exit_code == 0 and "already sent" in resend.stdout
-    assert "e-mail" in listed.stdout and ticket["remote_id"] not in listed.stdout
+    assert "email" in listed.stdout and ticket["remote_id"] not in listed.stdout
     assert f"Message-ID: {ticket['remote_id']}" in shown.stdout and "remote id" not in shown.stdout
     [raw] = inbox.messages
     mail = message_from_bytes(raw)

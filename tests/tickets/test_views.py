@@ -35,8 +35,8 @@ def ticket(remote_id: str | None, backend: str = "desk") -> Ticket:
 def test_a_message_id_is_not_shown_as_a_desk_ticket_id():
     mailed = ticket("<177.1@example.com>", "mail")
     assert ticket_views.remote_label(mailed) == "Message-ID"
-    assert "by e-mail (Message-ID <177.1@example.com>)" in ticket_views.sent_line(mailed)
-    assert ticket_views._remote_cell(mailed) == "e-mail"
+    assert "by email (Message-ID <177.1@example.com>)" in ticket_views.sent_line(mailed)
+    assert ticket_views._remote_cell(mailed) == "email"
     desk = ticket("41")
     assert ticket_views.remote_label(desk) == "remote id"
     assert ticket_views.sent_line(desk) == "Sent to desk as ticket 41"

@@ -90,7 +90,7 @@ def _check_options(channel: str | None, platform: Platform | None, topic: str | 
     if channel and asks_advice and not (open_ and waited_days is None):
         raise UsageError(_("--channel does not go with --for/--waited-days"),
                          _("Use --channel ID for one channel, or --for TOPIC for advice "
-                           "(with --open, --for gives the e-mail subject)."))
+                           "(with --open, --for gives the email subject)."))
     if platform and not channel:
         raise UsageError(_("--platform needs --channel"),
                          _("Example: tokohelp contact --channel resolution-center "

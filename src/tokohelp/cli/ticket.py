@@ -113,7 +113,7 @@ def edit_cmd(
     detach: list[str] | None = typer.Option(None, "--detach", metavar="NAME",
                                             help=N_("Remove an attachment by name or number.")),
     order_id: str | None = typer.Option(None, "--order-id", help=N_("New order id.")),
-    email: str | None = typer.Option(None, "--email", help=N_("New reply e-mail.")),
+    email: str | None = typer.Option(None, "--email", help=N_("New reply email.")),
     json_out: JsonOpt = False,
 ) -> None:
     """``ticket edit ID``: change a draft with options, or in the editor."""

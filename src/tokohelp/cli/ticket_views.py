@@ -80,7 +80,7 @@ def show_filed(env: Env, result: TicketFiled) -> None:
 def sent_line(ticket: Ticket) -> str:
     """Where a sent ticket went: a desk's id and link, or an e-mail's Message-ID."""
     if is_message_id(ticket.remote_id):
-        return _("Sent to {backend} by e-mail (Message-ID {mid})").format(
+        return _("Sent to {backend} by email (Message-ID {mid})").format(
             backend=safe(ticket.backend or ""), mid=safe(ticket.remote_id or ""))
     url = f" [link]{safe(ticket.remote_url)}[/link]" if ticket.remote_url else ""
     return _("Sent to {backend} as ticket {remote}").format(
@@ -112,7 +112,7 @@ def show_suggestions(env: Env, hits: list[Hit]) -> None:
 
 def _remote_cell(ticket: Ticket) -> str:
     if is_message_id(ticket.remote_id):
-        return _("e-mail")
+        return _("email")
     return ticket.remote_id or "-"
 
 
@@ -180,7 +180,7 @@ def _fields(ticket: Ticket) -> list[tuple[str, Any]]:
     return [(_("status"), word(ticket.status)), (_("category"), ticket.category),
             (_("backend"), ticket.backend), (remote_label(ticket), ticket.remote_id),
             (_("remote url"), ticket.remote_url), (_("order"), ticket.order_id),
-            (_("e-mail"), ticket.email), (_("created"), local_time(ticket.created)),
+            (_("email"), ticket.email), (_("created"), local_time(ticket.created)),
             (_("attempts"), ticket.attempts), (_("last error"), ticket.last_error)]
 
 

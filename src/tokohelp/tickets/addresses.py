@@ -64,6 +64,6 @@ def deliverable_email(email: str) -> str:
     try:
         return normalise_email(email)
     except ValueError as exc:
-        raise BackendError(_("the ticket's e-mail address cannot be carried: {reason}").format(
+        raise BackendError(_("the ticket's email address cannot be used: {reason}").format(
                                reason=exc), _("File it again with a plain address such as "
                                               "name@example.com."), retryable=False) from None

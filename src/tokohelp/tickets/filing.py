@@ -158,7 +158,7 @@ def _send_new(store: Store, ticket: Ticket, sender: Sender | None) -> Created:
 
 def _notes(backend: Backend | None, ticket: Ticket) -> list[str]:
     if backend is not None and backend.kind == "email" and not ticket.email:
-        return [_("the e-mail to the help desk has no Reply-To address, so any answer goes to "
+        return [_("the email to the help desk has no Reply-To address, so any answer goes to "
                   "the backend's 'from' address; give --email or set [profile] email")]
     return []
 

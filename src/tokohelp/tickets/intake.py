@@ -272,7 +272,7 @@ def _ask_optional(partial: Partial, asker: Asker, deps: IntakeDeps,
 
 def _ask_email(partial: Partial, asker: Asker) -> None:
     while True:
-        answer = asker.text(_("Reply e-mail (optional)"), default=partial.email or "").strip()
+        answer = asker.text(_("Reply email (optional)"), default=partial.email or "").strip()
         try:
             partial.email = text.check_email(answer) if answer else None
             return

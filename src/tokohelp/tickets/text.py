@@ -98,7 +98,7 @@ def check_email(value: str) -> str:
         return normalise_email(address)
     except ValueError as exc:
         raise UsageError(
-            _("'{value}' cannot be used as an e-mail address: {reason}").format(
+            _("'{value}' cannot be used as an email address: {reason}").format(
                 value=strip_control(address), reason=exc),
             _("Give one plain address such as name@example.com (no spaces, commas or "
               "quotes).")) from None

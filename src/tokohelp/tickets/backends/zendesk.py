@@ -63,7 +63,7 @@ def from_config(config: Config, name: str, table: dict[str, Any],
 def _email(config: Config, key: str, table: dict[str, Any]) -> str | None:
     email = table.get("email")
     if email is not None and ("@" not in email or any(c in email for c in " \r\n")):
-        raise config.fail(f"{key}.email", _("must be an e-mail address"))
+        raise config.fail(f"{key}.email", _("must be an email address"))
     return email
 
 
