@@ -89,7 +89,7 @@ def test_article_follows_the_body_shape(path, meta, body):
     for heading in SECTIONS[meta["lang"]]:
         assert heading in body.splitlines(), f"{path}: missing section {heading!r}"
     assert STEP.search(body), f"{path}: no numbered steps"
-    assert len(meta.get("questions", [])) >= 3, f"{path}: give at least 3 'questions'"
+    assert len(meta.get("questions", [])) >= 4, f"{path}: give at least 4 'questions'"
     assert "tidak resmi" not in body and "is unofficial" not in body, (
         f"{path}: 'tokohelp show' states that tokohelp is unofficial; drop the line")
 
