@@ -386,7 +386,7 @@ def _analyze(path: Path, categories: list[str]) -> Analyzed | ArticleProblem:
         a = read_article(path, categories)
     except BadInputError as exc:
         return problem(path, exc.message)
-    body = textproc.strip_boilerplate(link_text_only(a.body))
+    body = textproc.strip_boilerplate(link_text_only(a.body, keep_text=False))
     questions = [textproc.terms_for_tokens(textproc.tokenize(q), a.lang) for q in a.questions]
     tags = [textproc.terms_for_tokens(textproc.tokenize(tag), a.lang) for tag in a.tags]
     fields = [textproc.tokenize(text) for text in (a.title, " ".join(a.tags), a.summary, body)]
@@ -398,7 +398,8 @@ def _analyze(path: Path, categories: list[str]) -> Analyzed | ArticleProblem:
     tokens.update(t for q in a.questions for t in textproc.tokenize(q) if not t.isdigit())
     doc = (a.slug, a.lang, a.category, a.title, a.summary, str(a.path))
     stored = stored_terms(title, questions, tags, summary, body_terms)
-    return Analyzed(doc, terms, stored, _pack(snippet_text(body)), tokens, a.lang,
+    shown = textproc.strip_boilerplate(link_text_only(a.body))
+    return Analyzed(doc, terms, stored, _pack(snippet_text(shown)), tokens, a.lang,
                     tuple(a.aliases))
 
 

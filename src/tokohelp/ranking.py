@@ -56,6 +56,8 @@ BM25_SHARE = 0.15
 # A title, question or tag line counts at least this share of its weight, the rest by how
 # much of the line the query explains.
 LINE_FLOOR = 0.5
+# A seller article counts this much for a query written from a buyer's side.
+OTHER_SIDE = 0.85
 # A generic word (data: [weak] in synonyms.toml) weighs this share of its idf.
 WEAK = 0.5
 # A hit is confident from this score on, and only near the best hit's score, and only
@@ -113,6 +115,7 @@ class ParsedQuery:
     # The share of the query's weight in words no article uses, in any language.
     unknown_share: float = 0.0
     surface: frozenset[str] = frozenset()  # stems of the phrase units' own words
+    seller: bool = False  # written from a seller's side ([perspective] in synonyms.toml)
     _seen: dict[str, bool] = field(default_factory=dict, repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -307,7 +310,8 @@ def parse_query(db: sqlite3.Connection, text: str) -> ParsedQuery:
     surface = frozenset(stem for w in phrase_words if w not in stop
                         for stem in _stems(w, known.get(w, 0), language))
     concepts = [c for u in units for c in u.alternatives if c.startswith(textproc.CONCEPT_PREFIX)]
-    return ParsedQuery(_merge(units), concepts, language, surface=surface)
+    return ParsedQuery(_merge(units), concepts, language, surface=surface,
+                       seller=textproc.sellers_view(tokens))
 
 
 def _unit(db: sqlite3.Connection, words: list[str], concepts: list[str],
@@ -516,13 +520,16 @@ class _Doc:
 def _rerank(db: sqlite3.Connection, parsed: ParsedQuery,
             candidates: dict[int, float]) -> list[tuple[float, float, int]]:
     """(score, bm25 share, docid) for every candidate, best first (by their sum)."""
-    rows = db.execute("SELECT t.id, d.lang, t.terms FROM doc_terms t JOIN docs d ON d.id = t.id"
-                      " WHERE t.id IN (SELECT value FROM json_each(?))",
+    rows = db.execute("SELECT t.id, d.lang, d.category, t.terms FROM doc_terms t"
+                      " JOIN docs d ON d.id = t.id WHERE t.id IN (SELECT value FROM json_each(?))",
                       (json.dumps(list(candidates)),))
     words = parsed.words()
     best = max(candidates.values(), default=0.0) or 1.0
-    out = [(_score(_Doc(doc_id, lang, stored, parsed), parsed, words),
-            BM25_SHARE * candidates[doc_id] / best, doc_id) for doc_id, lang, stored in rows]
+    damped = set() if parsed.seller else textproc.vocabulary().seller_categories
+    out = [(_score(_Doc(doc_id, lang, stored, parsed), parsed, words)
+            * (OTHER_SIDE if category in damped else 1.0),
+            BM25_SHARE * candidates[doc_id] / best, doc_id)
+           for doc_id, lang, category, stored in rows]
     return sorted(out, key=lambda row: row[0] + row[1], reverse=True)
 
 
