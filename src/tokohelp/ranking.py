@@ -56,6 +56,10 @@ BM25_SHARE = 0.15
 # A title, question or tag line counts at least this share of its weight, the rest by how
 # much of the line the query explains.
 LINE_FLOOR = 0.5
+# A topic's other-language version adds this share of its score to the order.
+OTHER_VERSION = 0.1
+# Below this many articles a word is no rarer (see _idf).
+RARE_DOCS = 3
 # A seller article counts this much for a query written from a buyer's side.
 OTHER_SIDE = 0.85
 # A generic word (data: [weak] in synonyms.toml) weighs this share of its idf.
@@ -473,7 +477,8 @@ def _weigh(db: sqlite3.Connection, parsed: ParsedQuery) -> None:
             if counts:
                 unit.weights[lang] = _idf(max(counts), total) * factor
             else:
-                unit.weights[lang] = _idf(1, total) * (0.5 if unit.prefix else UNKNOWN_WEIGHT)
+                rarest = math.log(1 + (total - 0.5) / 1.5)  # idf of one article, uncapped
+                unit.weights[lang] = rarest * (0.5 if unit.prefix else UNKNOWN_WEIGHT)
         if unit.alternatives.isdisjoint(known):
             unknown += max(unit.weights.values())
     everything = sum(max(unit.weights.values()) for unit in parsed.terms)
@@ -481,7 +486,9 @@ def _weigh(db: sqlite3.Connection, parsed: ParsedQuery) -> None:
 
 
 def _idf(docs: int, total: int) -> float:
-    return math.log(1 + (total - docs + 0.5) / (docs + 0.5))
+    """Okapi idf, its rarest end flattened: a word in one or two articles is telling, but
+    not so much more than one in three that a single odd word carries a query."""
+    return math.log(1 + (total - max(docs, RARE_DOCS) + 0.5) / (max(docs, RARE_DOCS) + 0.5))
 
 
 class _Line:
@@ -580,16 +587,26 @@ def _per_topic(db: sqlite3.Connection, scored: list[tuple[float, float, int]], l
                language: str, limit: int) -> list[Hit]:
     """One hit per topic, in ``lang`` where it exists, best topic first."""
     docs = _doc_rows(db, [doc_id for _, _, doc_id in scored])
-    topics: dict[str, tuple[float, float]] = {}
+    versions: dict[str, list[tuple[float, float]]] = {}
     for score, bm25, doc_id in scored:
         boost = SAME_LANGUAGE if docs[doc_id][1] == (language or lang) else 1.0
-        slug = docs[doc_id][0]
-        topics[slug] = max(topics.get(slug, (0.0, 0.0)), ((score + bm25) * boost, score))
+        versions.setdefault(docs[doc_id][0], []).append(((score + bm25) * boost, score))
+    topics = {slug: _topic_score(found) for slug, found in versions.items()}
     order = sorted(topics.items(), key=lambda kv: kv[1], reverse=True)[:limit]
     hits = [_pick_version(db, slug, round(rank, 4), lang) for slug, (rank, _) in order]
     for hit, (_, (_, fit)) in zip(hits, order, strict=True):
         hit.fit = min(fit, 1.0)
     return hits
+
+
+def _topic_score(versions: list[tuple[float, float]]) -> tuple[float, float]:
+    """(order, fit) of a topic: its best version, plus OTHER_VERSION of the other one's
+    order (a code-mixed query finds part of itself in each language)."""
+    ranked = sorted(versions, reverse=True)
+    order, fit = ranked[0]
+    if len(ranked) > 1:
+        order += OTHER_VERSION * ranked[1][0]
+    return order, fit
 
 
 def _doc_rows(db: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[str, str]]:
