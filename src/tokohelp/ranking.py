@@ -488,7 +488,8 @@ def _weigh(db: sqlite3.Connection, parsed: ParsedQuery) -> None:
 def _idf(docs: int, total: int) -> float:
     """Okapi idf, its rarest end flattened: a word in one or two articles is telling, but
     not so much more than one in three that a single odd word carries a query."""
-    return math.log(1 + (total - max(docs, RARE_DOCS) + 0.5) / (max(docs, RARE_DOCS) + 0.5))
+    floor = max(1, min(RARE_DOCS, total // 25))  # a tiny library has no "rarest end"
+    return math.log(1 + (total - max(docs, floor) + 0.5) / (max(docs, floor) + 0.5))
 
 
 class _Line:
