@@ -378,6 +378,7 @@ class Analyzed:
     tokens: set[str]
     lang: str
     aliases: tuple[str, ...] = ()
+    distinct: set[str] = field(default_factory=set)  # every index term, once (for df)
 
 
 def _analyze(path: Path, categories: list[str]) -> Analyzed | ArticleProblem:
@@ -387,20 +388,21 @@ def _analyze(path: Path, categories: list[str]) -> Analyzed | ArticleProblem:
     except BadInputError as exc:
         return problem(path, exc.message)
     body = textproc.strip_boilerplate(link_text_only(a.body, keep_text=False))
-    questions = [textproc.terms_for_tokens(textproc.tokenize(q), a.lang) for q in a.questions]
-    tags = [textproc.terms_for_tokens(textproc.tokenize(tag), a.lang) for tag in a.tags]
-    fields = [textproc.tokenize(text) for text in (a.title, " ".join(a.tags), a.summary, body)]
-    title, _, summary, body_terms = (textproc.terms_for_tokens(f, a.lang) for f in fields)
+    lines = [textproc.tokenize(line) for line in (*a.questions, *a.tags)]
+    fields = [textproc.tokenize(text) for text in (a.title, a.summary, body)]
+    analysed = [textproc.terms_for_tokens(t, a.lang) for t in lines]
+    questions, tags = analysed[:len(a.questions)], analysed[len(a.questions):]
+    title, summary, body_terms = (textproc.terms_for_tokens(f, a.lang) for f in fields)
     flat = [t for q in questions for t in q]
-    terms = tuple(" ".join(f) for f in (title, flat, [t for g in tags for t in g], summary,
-                                          body_terms))
-    tokens = {t for field_tokens in fields for t in field_tokens if not t.isdigit()}
-    tokens.update(t for q in a.questions for t in textproc.tokenize(q) if not t.isdigit())
+    labels = [t for g in tags for t in g]
+    terms = tuple(" ".join(f) for f in (title, flat, labels, summary, body_terms))
+    tokens = {t for group in (*fields, *lines) for t in group if not t.isdigit()}
+    distinct = set(title).union(flat, labels, summary, body_terms)
     doc = (a.slug, a.lang, a.category, a.title, a.summary, str(a.path))
     stored = stored_terms(title, questions, tags, summary, body_terms)
     shown = textproc.strip_boilerplate(link_text_only(a.body))
     return Analyzed(doc, terms, stored, _pack(snippet_text(shown)), tokens, a.lang,
-                    tuple(a.aliases))
+                    tuple(a.aliases), distinct)
 
 
 def stored_terms(title: list[str], questions: list[list[str]], tags: list[list[str]],
@@ -483,7 +485,7 @@ def _watch_parent(parent: int) -> None:
 def _fill(tmp: Path, dirs: list[Path], snap: Snapshot) -> list[ArticleProblem]:
     db = sqlite3.connect(tmp)
     db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
-    words: dict[str, int] = {}
+    words: dict[str, set[str]] = {lang: set() for lang in LANG_BITS}
     df: dict[str, Counter[str]] = {lang: Counter() for lang in LANG_BITS}
     problems: list[ArticleProblem] = []
     with db:
@@ -491,9 +493,10 @@ def _fill(tmp: Path, dirs: list[Path], snap: Snapshot) -> list[ArticleProblem]:
             if isinstance(item, ArticleProblem):
                 problems.append(item)
             else:
-                _insert(db, item, words)
-                df[item.lang].update(set(" ".join(item.terms).split()))
-        db.executemany("INSERT INTO words VALUES (?, ?)", words.items())
+                _insert(db, item)
+                words[item.lang].update(item.tokens)
+                df[item.lang].update(item.distinct)
+        db.executemany("INSERT INTO words VALUES (?, ?)", _word_langs(words))
         rows = ((term, lang, n) for lang, counts in df.items() for term, n in counts.items())
         db.executemany("INSERT INTO df VALUES (?, ?, ?)", rows)
         db.executemany("INSERT INTO problems VALUES (?, ?)",
@@ -513,16 +516,20 @@ def _docs_in(db: sqlite3.Connection, lang: str) -> int:
     return db.execute("SELECT COUNT(*) FROM docs WHERE lang = ?", (lang,)).fetchone()[0]
 
 
-def _insert(db: sqlite3.Connection, item: Analyzed, words: dict[str, int]) -> None:
+def _word_langs(words: dict[str, set[str]]) -> Iterator[tuple[str, int]]:
+    """(word, bitmask of the languages it occurs in) for the words table."""
+    for word in set().union(*words.values()):
+        yield word, sum(bit for lang, bit in LANG_BITS.items() if word in words[lang])
+
+
+def _insert(db: sqlite3.Connection, item: Analyzed) -> None:
     rowid = db.execute("INSERT INTO docs VALUES (NULL, ?, ?, ?, ?, ?, ?)", item.doc).lastrowid
     db.execute("INSERT INTO fts(rowid, title, questions, tags, summary, body)"
                " VALUES (?, ?, ?, ?, ?, ?)", (rowid, *item.terms))
     db.execute("INSERT INTO doc_terms VALUES (?, ?, ?)", (rowid, item.stored, item.text))
-    db.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?)",
-                   [(alias, item.doc[0]) for alias in item.aliases])
-    bit = LANG_BITS[item.lang]
-    for token in item.tokens:
-        words[token] = words.get(token, 0) | bit
+    if item.aliases:
+        db.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?)",
+                       [(alias, item.doc[0]) for alias in item.aliases])
 
 
 def _store_champions(db: sqlite3.Connection) -> None:
