@@ -70,18 +70,6 @@ CREATE TABLE frequent(term TEXT PRIMARY KEY, docs INTEGER) WITHOUT ROWID;
 """
 
 
-@dataclass(frozen=True)
-class DocRef:
-    """What the index knows of one article file."""
-
-    slug: str
-    lang: str
-    category: str
-    title: str
-    summary: str
-    path: Path
-
-
 @dataclass
 class Index:
     """An open, fresh index; the files that failed to load are read only when asked for."""

@@ -105,16 +105,11 @@ class Unit:
         return self.prefix and self.word + PREFIX_MARK in terms
 
 
-# The name the first ranking used; kept for callers and tests that import it.
-Term = Unit
-
-
 @dataclass
 class ParsedQuery:
     """The units of a query, its language, and the stems used for highlighting."""
 
     terms: list[Unit]
-    concepts: list[str] = field(default_factory=list)
     language: str = ""  # "id", "en", or "" when the words do not tell
     # The share of the query's weight in words no article uses, in any language.
     unknown_share: float = 0.0
@@ -313,8 +308,7 @@ def parse_query(db: sqlite3.Connection, text: str) -> ParsedQuery:
     phrase_words = [w for u in units if " " in u.word and not u.negated for w in u.word.split()]
     surface = frozenset(stem for w in phrase_words if w not in stop
                         for stem in _stems(w, known.get(w, 0), language))
-    concepts = [c for u in units for c in u.alternatives if c.startswith(textproc.CONCEPT_PREFIX)]
-    return ParsedQuery(_merge(units), concepts, language, surface=surface,
+    return ParsedQuery(_merge(units), language, surface=surface,
                        seller=textproc.sellers_view(tokens))
 
 
