@@ -92,3 +92,9 @@ def test_hostile_query_in_the_offer_is_quoted_and_inert(library):
     result = run("--lang", "en", "search", query)
     assert "\x1b" not in result.stdout
     assert "tokohelp contact --for '" in result.stdout
+
+
+def test_long_hints_stay_on_one_line(library):
+    words = "paket saya terlambat padahal sudah dikirim minggu lalu dan kurir tidak memberi kabar"
+    result = run("--lang", "en", "search", *words.split())
+    assert f"In Indonesian: tokohelp --lang id search '{words}'" in result.stderr.splitlines()

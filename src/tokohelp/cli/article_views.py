@@ -75,7 +75,7 @@ def show_search(env: Env, answer: SearchAnswer) -> None:
     else:
         show_no_fit(env, found, answer.lang)
     if found.other_lang:
-        env.err.print("[dim]" + safe(other_lang_hint(found)) + "[/dim]")
+        env.err.print("[dim]" + safe(other_lang_hint(found)) + "[/dim]", soft_wrap=True)
 
 
 def other_lang_hint(found: SearchResult) -> str:
@@ -143,7 +143,7 @@ def show_no_fit(env: Env, result: SearchResult, lang: str) -> None:
     offers = person_offers(result.query)
     if env.stdout_isatty:
         for line in offers:
-            env.out.print(safe(line))
+            env.out.print(safe(line), soft_wrap=True)  # a command must stay on one line
     else:
         _write_plain(env, offers)
 
@@ -164,7 +164,7 @@ def show_no_match(env: Env, result: SearchResult, category_ids: list[str]) -> No
     env.err.print(safe(_("Category ids: {ids}").format(ids=", ".join(category_ids))))
     if result.query.strip():
         for line in person_offers(result.query):
-            env.err.print(safe(line))
+            env.err.print(safe(line), soft_wrap=True)
     else:
         env.err.print(safe(_("Or reach a person: tokohelp contact")))
 
