@@ -85,11 +85,19 @@ def other_lang_hint(found: SearchResult) -> str:
         query=_quoted(found.query))
 
 
+# A query repeated in a hint is cut (at a word) past this many characters.
+HINT_QUERY_CHARS = 120
+
+
 def _quoted(query: str) -> str:
-    """The query as one shell word, trimmed so a hint stays one line."""
+    """The query as one shell word, cut at a word past HINT_QUERY_CHARS so a hint stays short
+    and never ends in half a word."""
     import shlex
 
-    return shlex.quote(" ".join(query.split())[:80])
+    text = " ".join(query.split())
+    if len(text) > HINT_QUERY_CHARS:
+        text = text[:HINT_QUERY_CHARS + 1].rsplit(" ", 1)[0]
+    return shlex.quote(text)
 
 
 def show_hits(env: Env, hits: list[Hit], lang: str, *, footer: bool = True) -> None:
