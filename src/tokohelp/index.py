@@ -361,7 +361,7 @@ class Analyzed:
 
     doc: tuple[str, str, str, str, str, str]  # slug, lang, category, title, summary, path
     terms: tuple[str, ...]  # title, questions, tags, summary, body
-    stored: str  # the same terms per field for the re-ranker: see stored_terms()
+    stored: bytes  # the same terms per field for the re-ranker (stored_terms(), packed)
     text: bytes  # the plain body, compressed, for snippets
     tokens: set[str]
     lang: str
@@ -389,7 +389,7 @@ def _analyze(path: Path, categories: list[str]) -> Analyzed | ArticleProblem:
     doc = (a.slug, a.lang, a.category, a.title, a.summary, str(a.path))
     stored = stored_terms(title, questions, tags, summary, body_terms)
     shown = textproc.strip_boilerplate(link_text_only(a.body))
-    return Analyzed(doc, terms, stored, _pack(snippet_text(shown)), tokens, a.lang,
+    return Analyzed(doc, terms, _pack(stored), _pack(snippet_text(shown)), tokens, a.lang,
                     tuple(a.aliases), distinct)
 
 
@@ -427,7 +427,7 @@ def _pack(text: str) -> bytes:
 
 
 def unpack(blob: bytes | None) -> str:
-    """The stored snippet text of a document."""
+    """A packed text of a document (its snippet text or its stored terms)."""
     import zlib
 
     return zlib.decompress(blob).decode("utf-8") if blob else ""

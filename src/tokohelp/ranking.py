@@ -528,7 +528,7 @@ def _rerank(db: sqlite3.Connection, parsed: ParsedQuery,
     words = parsed.words()
     best = max(candidates.values(), default=0.0) or 1.0
     damped = set() if parsed.seller else textproc.vocabulary().seller_categories
-    out = [(_score(_Doc(doc_id, lang, stored, parsed), parsed, words)
+    out = [(_score(_Doc(doc_id, lang, unpack(stored), parsed), parsed, words)
             * (OTHER_SIDE if category in damped else 1.0),
             BM25_SHARE * candidates[doc_id] / best, doc_id)
            for doc_id, lang, category, stored in rows]

@@ -21,7 +21,7 @@ CONCEPT_PREFIX = "zz"
 # A negated word or concept is also stored as NEGATED_PREFIX + term ("tanpa kartu kredit"
 # adds "zqkartu", "zqzzcreditcard"), so "I don't have a credit card" can find it.
 NEGATED_PREFIX = "zq"
-ANALYZER_VERSION = "6"
+ANALYZER_VERSION = "7"
 _STEMMER_NAMES = {"id": "indonesian", "en": "english"}
 MAX_QUERY_TOKENS = 48
 # Between two words of a synonym phrase, this many stopwords may stand in the text
