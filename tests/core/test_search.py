@@ -363,3 +363,14 @@ def test_show_and_list_survive_a_damaged_index(library):
     _corrupt(index.path)
     assert catalog.find_article("money-back", "en").article.slug == "money-back"
     assert [i.slug for i in catalog.list_articles("en")] == ["money-back", "parcel-late"]
+
+
+@pytest.mark.parametrize(("query", "lang"), [
+    ("how do i talk to a real human", "en"), ("I want to speak to customer service", "en"),
+    ("tokopedia care phone number", "en"), ("nomor telepon tokopedia care", "id"),
+    ("mau ngobrol sama cs beneran bukan bot", "id"), ("hubungi cs tokopedia", "id"),
+])
+def test_reaching_a_person_finds_the_contact_article(query, lang):
+    """Issue 10's first failure pattern, on the bundled library."""
+    hit = catalog.search(query, lang, limit=3, lang_explicit=False).hits[0]
+    assert (hit.slug, hit.confident) == ("contact-customer-service", True)
