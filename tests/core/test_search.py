@@ -374,3 +374,17 @@ def test_reaching_a_person_finds_the_contact_article(query, lang):
     """Issue 10's first failure pattern, on the bundled library."""
     hit = catalog.search(query, lang, limit=3, lang_explicit=False).hits[0]
     assert (hit.slug, hit.confident) == ("contact-customer-service", True)
+
+
+@pytest.mark.parametrize(("query", "lang", "slug"), [
+    ("can i pay with ovo", "en", "payment-methods"),
+    ("bisa cod gak", "id", "cod-bayar-di-tempat"),
+    ("my packet not arrive yet", "en", "package-late"),
+    ("someone on whatsapp asked for my verification code", "en", "fake-cs-scam"),
+    ("I don't have a credit card, can I pay in installments", "en", "installment-without-card"),
+    ("refund saya belum cair", "id", "refund-not-received"),
+])
+def test_everyday_words_negation_and_one_strong_word(query, lang, slug):
+    """Issue 10's patterns 2, 4 and 5 on the bundled library: brands, COD, 'packet', a scam
+    by WhatsApp, 'I don't have', and 'cair' that must not pull a refund to withdrawals."""
+    assert catalog.search(query, lang, limit=3, lang_explicit=False).hits[0].slug == slug
