@@ -363,7 +363,7 @@ def rank(index: Index, parsed: ParsedQuery, *, lang: str, category: str | None =
     if not parsed.match_expression() or limit <= 0:
         return []
     db = index.db
-    candidates = _candidates(db, parsed, category, max(CANDIDATES, limit * 3))
+    candidates = _candidates(db, parsed, category, max(CANDIDATES, limit * 3), limit)
     if not candidates:
         return []
     _weigh(db, parsed)
@@ -379,15 +379,18 @@ def rank(index: Index, parsed: ParsedQuery, *, lang: str, category: str | None =
 
 
 def _candidates(db: sqlite3.Connection, parsed: ParsedQuery, category: str | None,
-                want: int) -> dict[int, float]:
-    """Up to ``want`` documents by BM25 (docid -> score, higher is better)."""
+                want: int, topics: int) -> dict[int, float]:
+    """Up to ``want`` documents by BM25 (docid -> score, higher is better).
+
+    Only when they hold fewer than ``topics`` distinct topics (the hits asked for)
+    does a wider, dearer pass run: every term over the candidates, then everything.
+    """
     expression, pool = _plan(db, parsed)
-    best = _ranked(db, expression, category, want, pool)
-    if pool is not None and len(best) < want:
-        # Too few: score the candidates by every term, and only then everything.
-        best = _ranked(db, parsed.match_expression(), category, want, pool)
-        if len(best) < want:
-            best = _ranked(db, parsed.match_expression(), category, want, None)
+    best, slugs = _ranked(db, expression, category, want, pool)
+    if pool is not None and slugs < topics:
+        best, slugs = _ranked(db, parsed.match_expression(), category, want, pool)
+        if slugs < topics:
+            best, slugs = _ranked(db, parsed.match_expression(), category, want, None)
     return best
 
 
@@ -425,10 +428,11 @@ def _doc_count(db: sqlite3.Connection) -> int:
 
 
 def _ranked(db: sqlite3.Connection, expression: str, category: str | None, limit: int,
-            candidates: list[int] | None) -> dict[int, float]:
+            candidates: list[int] | None) -> tuple[dict[int, float], int]:
+    """The best ``limit`` documents for ``expression`` and how many topics they hold."""
     if not expression:
-        return {}
-    sql = (f"SELECT fts.rowid, bm25(fts, {', '.join(map(str, WEIGHTS))}) AS s "
+        return {}, 0
+    sql = (f"SELECT fts.rowid, bm25(fts, {', '.join(map(str, WEIGHTS))}) AS s, d.slug "
            "FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ?")
     params: list[object] = [expression]
     if candidates is not None:
@@ -440,7 +444,8 @@ def _ranked(db: sqlite3.Connection, expression: str, category: str | None, limit
         params.append(category)
     sql += " ORDER BY s LIMIT ?"
     params.append(limit)
-    return {rowid: -score for rowid, score in db.execute(sql, params)}
+    rows = db.execute(sql, params).fetchall()
+    return {rowid: -score for rowid, score, _ in rows}, len({slug for _, _, slug in rows})
 
 
 # --- stage two: coverage -------------------------------------------------------------------
