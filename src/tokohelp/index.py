@@ -104,13 +104,13 @@ class Index:
         self.db.close()
 
 
-@dataclass
 class Snapshot:
     """The state of the article files: a digest of every file, and each directory's mtime."""
 
-    signature: str
-    dirs: dict[str, int]
-    files: int
+    __slots__ = ("dirs", "files", "signature")
+
+    def __init__(self, signature: str, dirs: dict[str, int], files: int) -> None:
+        self.signature, self.dirs, self.files = signature, dirs, files
 
     def dirs_text(self) -> str:
         """Directory stamps as ``path<TAB>mtime`` lines, the form stored in the index.
@@ -355,18 +355,24 @@ FIELD_SEP, QUESTION_SEP = "\x1f", "\x1e"
 LANG_BITS = {"id": 1, "en": 2}
 
 
-@dataclass
 class Analyzed:
-    """One article turned into index rows; built in worker processes for big libraries."""
+    """One article turned into index rows; built in worker processes for big libraries.
 
-    doc: tuple[str, str, str, str, str, str]  # slug, lang, category, title, summary, path
-    terms: tuple[str, ...]  # title, questions, tags, summary, body
-    stored: bytes  # the same terms per field for the re-ranker (stored_terms(), packed)
-    text: bytes  # the plain body, compressed, for snippets
-    tokens: set[str]
-    lang: str
-    aliases: tuple[str, ...] = ()
-    distinct: set[str] = field(default_factory=set)  # every index term, once (for df)
+    A plain class with slots (it pickles as such between processes): the search path
+    imports this module and should not pay for a dataclass it never uses.
+    """
+
+    __slots__ = ("aliases", "distinct", "doc", "lang", "stored", "terms", "text", "tokens")
+
+    def __init__(self, doc: tuple[str, ...], terms: tuple[str, ...], stored: bytes,
+                 text: bytes, tokens: set[str], lang: str, aliases: tuple[str, ...],
+                 distinct: set[str]) -> None:
+        self.doc = doc  # slug, lang, category, title, summary, path
+        self.terms = terms  # title, questions, tags, summary, body
+        self.stored = stored  # the same terms per field for the re-ranker (packed)
+        self.text = text  # the plain body, compressed, for snippets
+        self.tokens, self.lang, self.aliases = tokens, lang, aliases
+        self.distinct = distinct  # every index term, once (for df)
 
 
 def _analyze(path: Path, categories: list[str]) -> Analyzed | ArticleProblem:

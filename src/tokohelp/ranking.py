@@ -76,18 +76,24 @@ CORRECTED = 0.7
 SAME_LANGUAGE = 1.03
 
 
-@dataclass
 class Unit:
-    """One thing the query says: a word (with stems and repairs) or a synonym phrase."""
+    """One thing the query says: a word (with stems and repairs) or a synonym phrase.
 
-    word: str
-    alternatives: set[str] = field(default_factory=set)
-    prefix: bool = False
-    corrected: list[str] = field(default_factory=list)
-    negated: bool = False
-    weak: bool = False  # a generic word ("barang", "item"): see [weak] in synonyms.toml
-    # What the unit says about the topic in each language's articles (its idf there).
-    weights: dict[str, float] = field(default_factory=dict)
+    A plain class, not a dataclass: every search builds a few, and the search path
+    should not pay for generating dataclass methods at import (issue 14).
+    """
+
+    __slots__ = ("alternatives", "corrected", "negated", "prefix", "weak", "weights", "word")
+
+    def __init__(self, word: str, alternatives: set[str] | None = None) -> None:
+        self.word = word
+        self.alternatives: set[str] = alternatives if alternatives is not None else set()
+        self.prefix = False
+        self.corrected: list[str] = []
+        self.negated = False
+        self.weak = False  # a generic word ("barang", "item"): see [weak] in synonyms.toml
+        # What the unit says about the topic in each language's articles (its idf there).
+        self.weights: dict[str, float] = {}
 
     def fts_terms(self, skip: frozenset[str] = frozenset()) -> list[str]:
         """The alternatives as quoted FTS5 terms (``*`` marks a prefix), minus ``skip``."""
@@ -105,18 +111,21 @@ class Unit:
         return self.prefix and self.word + PREFIX_MARK in terms
 
 
-@dataclass
 class ParsedQuery:
     """The units of a query, its language, and the stems used for highlighting."""
 
-    terms: list[Unit]
-    language: str = ""  # "id", "en", or "" when the words do not tell
-    # The share of the query's weight in words no article uses, in any language.
-    unknown_share: float = 0.0
-    surface: frozenset[str] = frozenset()  # stems of the phrase units' own words
-    seller: bool = False  # written from a seller's side ([perspective] in synonyms.toml)
-    _seen: dict[str, bool] = field(default_factory=dict, repr=False)
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    __slots__ = ("_cache", "_seen", "language", "seller", "surface", "terms", "unknown_share")
+
+    def __init__(self, terms: list[Unit], language: str = "", *,
+                 surface: frozenset[str] = frozenset(), seller: bool = False) -> None:
+        self.terms = terms
+        self.language = language  # "id", "en", or "" when the words do not tell
+        # The share of the query's weight in words no article uses, in any language.
+        self.unknown_share = 0.0
+        self.surface = surface  # stems of the phrase units' own words
+        self.seller = seller  # written from a seller's side ([perspective] in synonyms.toml)
+        self._seen: dict[str, bool] = {}
+        self._cache: dict[str, Any] = {}
 
     def highlights(self, word: str) -> bool:
         """Whether a word of an article is one of the query's (cached: texts repeat words)."""
