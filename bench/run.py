@@ -522,7 +522,16 @@ def machine() -> dict[str, str]:
                   f"({sys.executable})",
         "tokohelp": f"{__version__} (commit {commit})",
         "ripgrep": _tool_version(["rg", "--version"]),
+        "Load average at start (1/5/15 min)": _load(),
     }
+
+
+def _load() -> str:
+    """The machine's load: on a shared machine it explains slow figures."""
+    try:
+        return " / ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 # --- the report --------------------------------------------------------------------------

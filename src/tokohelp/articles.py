@@ -198,11 +198,16 @@ def cross_references(body: str) -> list[CrossRef]:
     return refs
 
 
-def link_text_only(body: str) -> str:
-    """``body`` with each cross-reference replaced by its text (for indexing and snippets)."""
+def link_text_only(body: str, *, keep_text: bool = True) -> str:
+    """``body`` with each cross-reference replaced by its text (for snippets), or dropped.
+
+    The index drops them (``keep_text=False``): "read [paket terlambat](...)" in the
+    change-address article names another topic, and must not make it match "paket
+    terlambat".
+    """
     parts, last = [], 0
     for ref in cross_references(body):
-        parts += [body[last:ref.start], ref.text]
+        parts += [body[last:ref.start], ref.text if keep_text else ""]
         last = ref.end
     return "".join(parts) + body[last:]
 

@@ -70,18 +70,6 @@ CREATE TABLE frequent(term TEXT PRIMARY KEY, docs INTEGER) WITHOUT ROWID;
 """
 
 
-@dataclass(frozen=True)
-class DocRef:
-    """What the index knows of one article file."""
-
-    slug: str
-    lang: str
-    category: str
-    title: str
-    summary: str
-    path: Path
-
-
 @dataclass
 class Index:
     """An open, fresh index; the files that failed to load are read only when asked for."""
@@ -116,13 +104,13 @@ class Index:
         self.db.close()
 
 
-@dataclass
 class Snapshot:
     """The state of the article files: a digest of every file, and each directory's mtime."""
 
-    signature: str
-    dirs: dict[str, int]
-    files: int
+    __slots__ = ("dirs", "files", "signature")
+
+    def __init__(self, signature: str, dirs: dict[str, int], files: int) -> None:
+        self.signature, self.dirs, self.files = signature, dirs, files
 
     def dirs_text(self) -> str:
         """Directory stamps as ``path<TAB>mtime`` lines, the form stored in the index.
@@ -367,17 +355,24 @@ FIELD_SEP, QUESTION_SEP = "\x1f", "\x1e"
 LANG_BITS = {"id": 1, "en": 2}
 
 
-@dataclass
 class Analyzed:
-    """One article turned into index rows; built in worker processes for big libraries."""
+    """One article turned into index rows; built in worker processes for big libraries.
 
-    doc: tuple[str, str, str, str, str, str]  # slug, lang, category, title, summary, path
-    terms: tuple[str, ...]  # title, questions, tags, summary, body
-    stored: str  # the same terms per field for the re-ranker: see stored_terms()
-    text: bytes  # the plain body, compressed, for snippets
-    tokens: set[str]
-    lang: str
-    aliases: tuple[str, ...] = ()
+    A plain class with slots (it pickles as such between processes): the search path
+    imports this module and should not pay for a dataclass it never uses.
+    """
+
+    __slots__ = ("aliases", "distinct", "doc", "lang", "stored", "terms", "text", "tokens")
+
+    def __init__(self, doc: tuple[str, ...], terms: tuple[str, ...], stored: bytes,
+                 text: bytes, tokens: set[str], lang: str, aliases: tuple[str, ...],
+                 distinct: set[str]) -> None:
+        self.doc = doc  # slug, lang, category, title, summary, path
+        self.terms = terms  # title, questions, tags, summary, body
+        self.stored = stored  # the same terms per field for the re-ranker (packed)
+        self.text = text  # the plain body, compressed, for snippets
+        self.tokens, self.lang, self.aliases = tokens, lang, aliases
+        self.distinct = distinct  # every index term, once (for df)
 
 
 def _analyze(path: Path, categories: list[str]) -> Analyzed | ArticleProblem:
@@ -386,20 +381,22 @@ def _analyze(path: Path, categories: list[str]) -> Analyzed | ArticleProblem:
         a = read_article(path, categories)
     except BadInputError as exc:
         return problem(path, exc.message)
-    body = textproc.strip_boilerplate(link_text_only(a.body))
-    questions = [textproc.terms_for_tokens(textproc.tokenize(q), a.lang) for q in a.questions]
-    tags = [textproc.terms_for_tokens(textproc.tokenize(tag), a.lang) for tag in a.tags]
-    fields = [textproc.tokenize(text) for text in (a.title, " ".join(a.tags), a.summary, body)]
-    title, _, summary, body_terms = (textproc.terms_for_tokens(f, a.lang) for f in fields)
+    body = textproc.strip_boilerplate(link_text_only(a.body, keep_text=False))
+    lines = [textproc.tokenize(line) for line in (*a.questions, *a.tags)]
+    fields = [textproc.tokenize(text) for text in (a.title, a.summary, body)]
+    analysed = [textproc.terms_for_tokens(t, a.lang) for t in lines]
+    questions, tags = analysed[:len(a.questions)], analysed[len(a.questions):]
+    title, summary, body_terms = (textproc.terms_for_tokens(f, a.lang) for f in fields)
     flat = [t for q in questions for t in q]
-    terms = tuple(" ".join(f) for f in (title, flat, [t for g in tags for t in g], summary,
-                                          body_terms))
-    tokens = {t for field_tokens in fields for t in field_tokens if not t.isdigit()}
-    tokens.update(t for q in a.questions for t in textproc.tokenize(q) if not t.isdigit())
+    labels = [t for g in tags for t in g]
+    terms = tuple(" ".join(f) for f in (title, flat, labels, summary, body_terms))
+    tokens = {t for group in (*fields, *lines) for t in group if not t.isdigit()}
+    distinct = set(title).union(flat, labels, summary, body_terms)
     doc = (a.slug, a.lang, a.category, a.title, a.summary, str(a.path))
     stored = stored_terms(title, questions, tags, summary, body_terms)
-    return Analyzed(doc, terms, stored, _pack(snippet_text(body)), tokens, a.lang,
-                    tuple(a.aliases))
+    shown = textproc.strip_boilerplate(link_text_only(a.body))
+    return Analyzed(doc, terms, _pack(stored), _pack(snippet_text(shown)), tokens, a.lang,
+                    tuple(a.aliases), distinct)
 
 
 def stored_terms(title: list[str], questions: list[list[str]], tags: list[list[str]],
@@ -436,7 +433,7 @@ def _pack(text: str) -> bytes:
 
 
 def unpack(blob: bytes | None) -> str:
-    """The stored snippet text of a document."""
+    """A packed text of a document (its snippet text or its stored terms)."""
     import zlib
 
     return zlib.decompress(blob).decode("utf-8") if blob else ""
@@ -482,7 +479,7 @@ def _watch_parent(parent: int) -> None:
 def _fill(tmp: Path, dirs: list[Path], snap: Snapshot) -> list[ArticleProblem]:
     db = sqlite3.connect(tmp)
     db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
-    words: dict[str, int] = {}
+    words: dict[str, set[str]] = {lang: set() for lang in LANG_BITS}
     df: dict[str, Counter[str]] = {lang: Counter() for lang in LANG_BITS}
     problems: list[ArticleProblem] = []
     with db:
@@ -490,9 +487,10 @@ def _fill(tmp: Path, dirs: list[Path], snap: Snapshot) -> list[ArticleProblem]:
             if isinstance(item, ArticleProblem):
                 problems.append(item)
             else:
-                _insert(db, item, words)
-                df[item.lang].update(set(" ".join(item.terms).split()))
-        db.executemany("INSERT INTO words VALUES (?, ?)", words.items())
+                _insert(db, item)
+                words[item.lang].update(item.tokens)
+                df[item.lang].update(item.distinct)
+        db.executemany("INSERT INTO words VALUES (?, ?)", _word_langs(words))
         rows = ((term, lang, n) for lang, counts in df.items() for term, n in counts.items())
         db.executemany("INSERT INTO df VALUES (?, ?, ?)", rows)
         db.executemany("INSERT INTO problems VALUES (?, ?)",
@@ -512,16 +510,20 @@ def _docs_in(db: sqlite3.Connection, lang: str) -> int:
     return db.execute("SELECT COUNT(*) FROM docs WHERE lang = ?", (lang,)).fetchone()[0]
 
 
-def _insert(db: sqlite3.Connection, item: Analyzed, words: dict[str, int]) -> None:
+def _word_langs(words: dict[str, set[str]]) -> Iterator[tuple[str, int]]:
+    """(word, bitmask of the languages it occurs in) for the words table."""
+    for word in set().union(*words.values()):
+        yield word, sum(bit for lang, bit in LANG_BITS.items() if word in words[lang])
+
+
+def _insert(db: sqlite3.Connection, item: Analyzed) -> None:
     rowid = db.execute("INSERT INTO docs VALUES (NULL, ?, ?, ?, ?, ?, ?)", item.doc).lastrowid
     db.execute("INSERT INTO fts(rowid, title, questions, tags, summary, body)"
                " VALUES (?, ?, ?, ?, ?, ?)", (rowid, *item.terms))
     db.execute("INSERT INTO doc_terms VALUES (?, ?, ?)", (rowid, item.stored, item.text))
-    db.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?)",
-                   [(alias, item.doc[0]) for alias in item.aliases])
-    bit = LANG_BITS[item.lang]
-    for token in item.tokens:
-        words[token] = words.get(token, 0) | bit
+    if item.aliases:
+        db.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?)",
+                       [(alias, item.doc[0]) for alias in item.aliases])
 
 
 def _store_champions(db: sqlite3.Connection) -> None:

@@ -56,6 +56,12 @@ BM25_SHARE = 0.15
 # A title, question or tag line counts at least this share of its weight, the rest by how
 # much of the line the query explains.
 LINE_FLOOR = 0.5
+# A topic's other-language version adds this share of its score to the order.
+OTHER_VERSION = 0.1
+# Below this many articles a word is no rarer (see _idf).
+RARE_DOCS = 3
+# A seller article counts this much for a query written from a buyer's side.
+OTHER_SIDE = 0.85
 # A generic word (data: [weak] in synonyms.toml) weighs this share of its idf.
 WEAK = 0.5
 # A hit is confident from this score on, and only near the best hit's score, and only
@@ -70,18 +76,24 @@ CORRECTED = 0.7
 SAME_LANGUAGE = 1.03
 
 
-@dataclass
 class Unit:
-    """One thing the query says: a word (with stems and repairs) or a synonym phrase."""
+    """One thing the query says: a word (with stems and repairs) or a synonym phrase.
 
-    word: str
-    alternatives: set[str] = field(default_factory=set)
-    prefix: bool = False
-    corrected: list[str] = field(default_factory=list)
-    negated: bool = False
-    weak: bool = False  # a generic word ("barang", "item"): see [weak] in synonyms.toml
-    # What the unit says about the topic in each language's articles (its idf there).
-    weights: dict[str, float] = field(default_factory=dict)
+    A plain class, not a dataclass: every search builds a few, and the search path
+    should not pay for generating dataclass methods at import (issue 14).
+    """
+
+    __slots__ = ("alternatives", "corrected", "negated", "prefix", "weak", "weights", "word")
+
+    def __init__(self, word: str, alternatives: set[str] | None = None) -> None:
+        self.word = word
+        self.alternatives: set[str] = alternatives if alternatives is not None else set()
+        self.prefix = False
+        self.corrected: list[str] = []
+        self.negated = False
+        self.weak = False  # a generic word ("barang", "item"): see [weak] in synonyms.toml
+        # What the unit says about the topic in each language's articles (its idf there).
+        self.weights: dict[str, float] = {}
 
     def fts_terms(self, skip: frozenset[str] = frozenset()) -> list[str]:
         """The alternatives as quoted FTS5 terms (``*`` marks a prefix), minus ``skip``."""
@@ -99,22 +111,21 @@ class Unit:
         return self.prefix and self.word + PREFIX_MARK in terms
 
 
-# The name the first ranking used; kept for callers and tests that import it.
-Term = Unit
-
-
-@dataclass
 class ParsedQuery:
     """The units of a query, its language, and the stems used for highlighting."""
 
-    terms: list[Unit]
-    concepts: list[str] = field(default_factory=list)
-    language: str = ""  # "id", "en", or "" when the words do not tell
-    # The share of the query's weight in words no article uses, in any language.
-    unknown_share: float = 0.0
-    surface: frozenset[str] = frozenset()  # stems of the phrase units' own words
-    _seen: dict[str, bool] = field(default_factory=dict, repr=False)
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    __slots__ = ("_cache", "_seen", "language", "seller", "surface", "terms", "unknown_share")
+
+    def __init__(self, terms: list[Unit], language: str = "", *,
+                 surface: frozenset[str] = frozenset(), seller: bool = False) -> None:
+        self.terms = terms
+        self.language = language  # "id", "en", or "" when the words do not tell
+        # The share of the query's weight in words no article uses, in any language.
+        self.unknown_share = 0.0
+        self.surface = surface  # stems of the phrase units' own words
+        self.seller = seller  # written from a seller's side ([perspective] in synonyms.toml)
+        self._seen: dict[str, bool] = {}
+        self._cache: dict[str, Any] = {}
 
     def highlights(self, word: str) -> bool:
         """Whether a word of an article is one of the query's (cached: texts repeat words)."""
@@ -306,8 +317,8 @@ def parse_query(db: sqlite3.Connection, text: str) -> ParsedQuery:
     phrase_words = [w for u in units if " " in u.word and not u.negated for w in u.word.split()]
     surface = frozenset(stem for w in phrase_words if w not in stop
                         for stem in _stems(w, known.get(w, 0), language))
-    concepts = [c for u in units for c in u.alternatives if c.startswith(textproc.CONCEPT_PREFIX)]
-    return ParsedQuery(_merge(units), concepts, language, surface=surface)
+    return ParsedQuery(_merge(units), language, surface=surface,
+                       seller=textproc.sellers_view(tokens))
 
 
 def _unit(db: sqlite3.Connection, words: list[str], concepts: list[str],
@@ -361,7 +372,7 @@ def rank(index: Index, parsed: ParsedQuery, *, lang: str, category: str | None =
     if not parsed.match_expression() or limit <= 0:
         return []
     db = index.db
-    candidates = _candidates(db, parsed, category, max(CANDIDATES, limit * 3))
+    candidates = _candidates(db, parsed, category, max(CANDIDATES, limit * 3), limit)
     if not candidates:
         return []
     _weigh(db, parsed)
@@ -377,15 +388,18 @@ def rank(index: Index, parsed: ParsedQuery, *, lang: str, category: str | None =
 
 
 def _candidates(db: sqlite3.Connection, parsed: ParsedQuery, category: str | None,
-                want: int) -> dict[int, float]:
-    """Up to ``want`` documents by BM25 (docid -> score, higher is better)."""
+                want: int, topics: int) -> dict[int, float]:
+    """Up to ``want`` documents by BM25 (docid -> score, higher is better).
+
+    Only when they hold fewer than ``topics`` distinct topics (the hits asked for)
+    does a wider, dearer pass run: every term over the candidates, then everything.
+    """
     expression, pool = _plan(db, parsed)
-    best = _ranked(db, expression, category, want, pool)
-    if pool is not None and len(best) < want:
-        # Too few: score the candidates by every term, and only then everything.
-        best = _ranked(db, parsed.match_expression(), category, want, pool)
-        if len(best) < want:
-            best = _ranked(db, parsed.match_expression(), category, want, None)
+    best, slugs = _ranked(db, expression, category, want, pool)
+    if pool is not None and slugs < topics:
+        best, slugs = _ranked(db, parsed.match_expression(), category, want, pool)
+        if slugs < topics:
+            best, slugs = _ranked(db, parsed.match_expression(), category, want, None)
     return best
 
 
@@ -423,10 +437,11 @@ def _doc_count(db: sqlite3.Connection) -> int:
 
 
 def _ranked(db: sqlite3.Connection, expression: str, category: str | None, limit: int,
-            candidates: list[int] | None) -> dict[int, float]:
+            candidates: list[int] | None) -> tuple[dict[int, float], int]:
+    """The best ``limit`` documents for ``expression`` and how many topics they hold."""
     if not expression:
-        return {}
-    sql = (f"SELECT fts.rowid, bm25(fts, {', '.join(map(str, WEIGHTS))}) AS s "
+        return {}, 0
+    sql = (f"SELECT fts.rowid, bm25(fts, {', '.join(map(str, WEIGHTS))}) AS s, d.slug "
            "FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ?")
     params: list[object] = [expression]
     if candidates is not None:
@@ -438,7 +453,8 @@ def _ranked(db: sqlite3.Connection, expression: str, category: str | None, limit
         params.append(category)
     sql += " ORDER BY s LIMIT ?"
     params.append(limit)
-    return {rowid: -score for rowid, score in db.execute(sql, params)}
+    rows = db.execute(sql, params).fetchall()
+    return {rowid: -score for rowid, score, _ in rows}, len({slug for _, _, slug in rows})
 
 
 # --- stage two: coverage -------------------------------------------------------------------
@@ -469,7 +485,8 @@ def _weigh(db: sqlite3.Connection, parsed: ParsedQuery) -> None:
             if counts:
                 unit.weights[lang] = _idf(max(counts), total) * factor
             else:
-                unit.weights[lang] = _idf(1, total) * (0.5 if unit.prefix else UNKNOWN_WEIGHT)
+                rarest = math.log(1 + (total - 0.5) / 1.5)  # idf of one article, uncapped
+                unit.weights[lang] = rarest * (0.5 if unit.prefix else UNKNOWN_WEIGHT)
         if unit.alternatives.isdisjoint(known):
             unknown += max(unit.weights.values())
     everything = sum(max(unit.weights.values()) for unit in parsed.terms)
@@ -477,7 +494,10 @@ def _weigh(db: sqlite3.Connection, parsed: ParsedQuery) -> None:
 
 
 def _idf(docs: int, total: int) -> float:
-    return math.log(1 + (total - docs + 0.5) / (docs + 0.5))
+    """Okapi idf, its rarest end flattened: a word in one or two articles is telling, but
+    not so much more than one in three that a single odd word carries a query."""
+    floor = max(1, min(RARE_DOCS, total // 25))  # a tiny library has no "rarest end"
+    return math.log(1 + (total - max(docs, floor) + 0.5) / (max(docs, floor) + 0.5))
 
 
 class _Line:
@@ -516,13 +536,16 @@ class _Doc:
 def _rerank(db: sqlite3.Connection, parsed: ParsedQuery,
             candidates: dict[int, float]) -> list[tuple[float, float, int]]:
     """(score, bm25 share, docid) for every candidate, best first (by their sum)."""
-    rows = db.execute("SELECT t.id, d.lang, t.terms FROM doc_terms t JOIN docs d ON d.id = t.id"
-                      " WHERE t.id IN (SELECT value FROM json_each(?))",
+    rows = db.execute("SELECT t.id, d.lang, d.category, t.terms FROM doc_terms t"
+                      " JOIN docs d ON d.id = t.id WHERE t.id IN (SELECT value FROM json_each(?))",
                       (json.dumps(list(candidates)),))
     words = parsed.words()
     best = max(candidates.values(), default=0.0) or 1.0
-    out = [(_score(_Doc(doc_id, lang, stored, parsed), parsed, words),
-            BM25_SHARE * candidates[doc_id] / best, doc_id) for doc_id, lang, stored in rows]
+    damped = set() if parsed.seller else textproc.vocabulary().seller_categories
+    out = [(_score(_Doc(doc_id, lang, unpack(stored), parsed), parsed, words)
+            * (OTHER_SIDE if category in damped else 1.0),
+            BM25_SHARE * candidates[doc_id] / best, doc_id)
+           for doc_id, lang, category, stored in rows]
     return sorted(out, key=lambda row: row[0] + row[1], reverse=True)
 
 
@@ -573,16 +596,26 @@ def _per_topic(db: sqlite3.Connection, scored: list[tuple[float, float, int]], l
                language: str, limit: int) -> list[Hit]:
     """One hit per topic, in ``lang`` where it exists, best topic first."""
     docs = _doc_rows(db, [doc_id for _, _, doc_id in scored])
-    topics: dict[str, tuple[float, float]] = {}
+    versions: dict[str, list[tuple[float, float]]] = {}
     for score, bm25, doc_id in scored:
         boost = SAME_LANGUAGE if docs[doc_id][1] == (language or lang) else 1.0
-        slug = docs[doc_id][0]
-        topics[slug] = max(topics.get(slug, (0.0, 0.0)), ((score + bm25) * boost, score))
+        versions.setdefault(docs[doc_id][0], []).append(((score + bm25) * boost, score))
+    topics = {slug: _topic_score(found) for slug, found in versions.items()}
     order = sorted(topics.items(), key=lambda kv: kv[1], reverse=True)[:limit]
     hits = [_pick_version(db, slug, round(rank, 4), lang) for slug, (rank, _) in order]
     for hit, (_, (_, fit)) in zip(hits, order, strict=True):
         hit.fit = min(fit, 1.0)
     return hits
+
+
+def _topic_score(versions: list[tuple[float, float]]) -> tuple[float, float]:
+    """(order, fit) of a topic: its best version, plus OTHER_VERSION of the other one's
+    order (a code-mixed query finds part of itself in each language)."""
+    ranked = sorted(versions, reverse=True)
+    order, fit = ranked[0]
+    if len(ranked) > 1:
+        order += OTHER_VERSION * ranked[1][0]
+    return order, fit
 
 
 def _doc_rows(db: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[str, str]]:

@@ -21,7 +21,7 @@ CONCEPT_PREFIX = "zz"
 # A negated word or concept is also stored as NEGATED_PREFIX + term ("tanpa kartu kredit"
 # adds "zqkartu", "zqzzcreditcard"), so "I don't have a credit card" can find it.
 NEGATED_PREFIX = "zq"
-ANALYZER_VERSION = "5"
+ANALYZER_VERSION = "7"
 _STEMMER_NAMES = {"id": "indonesian", "en": "english"}
 MAX_QUERY_TOKENS = 48
 # Between two words of a synonym phrase, this many stopwords may stand in the text
@@ -44,13 +44,16 @@ class Vocabulary:
     """
 
     __slots__ = ("boilerplate_sections", "language_words", "negation_breaks", "negation_cues",
-                 "phrase_starts", "slang", "stopwords", "weak")
+                 "phrase_starts", "seller_categories", "seller_cues", "slang", "stopwords",
+                 "weak")
 
     def __init__(self, stopwords: frozenset[str], slang: dict[str, str],
                  phrase_starts: dict[str, list[tuple[Phrase, str]]],
                  negation_cues: tuple[Phrase, ...], negation_breaks: frozenset[str],
                  language_words: dict[str, frozenset[str]],
-                 boilerplate_sections: frozenset[str], weak: frozenset[str]) -> None:
+                 boilerplate_sections: frozenset[str], weak: frozenset[str],
+                 seller_cues: tuple[Phrase, ...] = (),
+                 seller_categories: frozenset[str] = frozenset()) -> None:
         self.stopwords = stopwords
         self.slang = slang
         # first word of a phrase -> [(the whole phrase, its concept term), ...], longest first
@@ -61,6 +64,9 @@ class Vocabulary:
         self.language_words = language_words
         self.boilerplate_sections = boilerplate_sections
         self.weak = weak
+        # phrases that show the reader is the seller, and the categories written for sellers
+        self.seller_cues = seller_cues
+        self.seller_categories = seller_categories
 
     def pack(self) -> bytes:
         """The vocabulary as bytes (marshal: only str, tuple, list, dict and frozenset)."""
@@ -127,6 +133,9 @@ def _read_vocabulary() -> Vocabulary:
         boilerplate_sections=frozenset(" ".join(tokenize(h)) for h in data.get(
             "boilerplate", {}).get("sections", [])),
         weak=frozenset(data.get("weak", {}).get("words", [])),
+        seller_cues=tuple({tuple(_expand(tokenize(c), dict(data.get("slang", {}))))
+                           for c in data.get("perspective", {}).get("seller_cues", [])} - {()}),
+        seller_categories=frozenset(data.get("perspective", {}).get("seller_categories", [])),
     )
 
 
@@ -277,6 +286,15 @@ def _scope(tokens: list[str], start: int, voc: Vocabulary) -> set[int]:
         if tokens[at] not in voc.stopwords:
             scope.add(at)
     return scope
+
+
+def sellers_view(tokens: list[str]) -> bool:
+    """Whether a query is written by a seller ("toko saya", "pembeli saya", "my shop")."""
+    voc = vocabulary()
+    firsts = {cue[0] for cue in voc.seller_cues}
+    return any(phrase_end(tokens, at, cue, voc.stopwords)
+               for at, token in enumerate(tokens) if token in firsts
+               for cue in voc.seller_cues if cue[0] == token)
 
 
 def index_terms(text: str, lang: str) -> list[str]:

@@ -92,3 +92,21 @@ def test_hostile_query_in_the_offer_is_quoted_and_inert(library):
     result = run("--lang", "en", "search", query)
     assert "\x1b" not in result.stdout
     assert "tokohelp contact --for '" in result.stdout
+
+
+def test_long_hints_stay_on_one_line(library):
+    words = "paket saya terlambat padahal sudah dikirim minggu lalu dan kurir tidak memberi kabar"
+    result = run("--lang", "en", "search", *words.split())
+    assert f"In Indonesian: tokohelp --lang id search '{words}'" in result.stderr.splitlines()
+
+
+def test_terminal_view_of_no_fit_has_the_heading_weak_matches_and_offers(library):
+    from tokohelp.session import Session
+
+    result = runner.invoke(app, ["--lang", "en", "search", *OUT_OF_SCOPE.split()],
+                           obj=Session(stdout_isatty=True))
+    assert result.exit_code == 1
+    out = result.stdout
+    assert out.index("No article seems to fit.") < out.index("Delivery date estimate")
+    assert f"tokohelp contact --for '{OUT_OF_SCOPE}'" in out
+    assert "tokohelp ticket new" in out and "Read one:" not in out

@@ -135,3 +135,32 @@ def test_boilerplate_sections_are_stripped():
 def test_parsed_query_merges_repeated_meanings(desk):
     parsed = parse_query(catalog.open_library_index().db, "refund refund pengembalian dana")
     assert [u.alternatives & {"zzrefund"} for u in parsed.terms].count({"zzrefund"}) == 1
+
+
+@pytest.fixture
+def two_sides(tmp_path, monkeypatch):
+    """The same problem told for buyers and for sellers."""
+    root = make_library(tmp_path / "lib")
+    (root / "categories.toml").write_text((root / "categories.toml").read_text() + (
+        '\n[[category]]\nid = "seller"\nid_name = "Penjual"\nen_name = "Sellers"\n'))
+    write_article(root, "buyer-complaint", title="File a complaint about an order",
+                  body="Open the order and file a complaint.")
+    write_article(root, "seller-complaint", title="A complaint about an order",
+                  category="seller", body="Open the complained order in your shop.")
+    monkeypatch.setenv("TOKOHELP_ARTICLES", str(root))
+    return root
+
+
+def test_a_buyers_query_prefers_the_buyer_article(two_sides):
+    assert top("complaint about an order").slug == "buyer-complaint"
+
+
+def test_a_sellers_query_is_not_held_back(two_sides):
+    hits = catalog.search("a buyer sent a complaint about an order in my shop", "en").hits
+    assert hits[0].slug == "seller-complaint"
+
+
+def test_sellers_view_is_read_from_cues():
+    assert textproc.sellers_view(textproc.query_tokens("pembeli saya komplain"))
+    assert textproc.sellers_view(textproc.query_tokens("I'm a seller, where is my income"))
+    assert not textproc.sellers_view(textproc.query_tokens("seller gak bales chat"))

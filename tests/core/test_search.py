@@ -253,10 +253,11 @@ def test_cross_references_resolve_through_aliases(renamed):
                         ("nowhere", "", True)]
 
 
-def test_cross_reference_markup_is_not_indexed_or_snippeted(renamed):
-    assert slugs("tokohelp") == []
-    hit = catalog.search("gone", "en").hits[0]
-    assert hit.slug == "linker" and "tokohelp:" not in hit.snippet
+def test_cross_references_are_not_indexed_but_their_text_is_shown(renamed):
+    """A link names another topic: its words must not make this article match them."""
+    assert slugs("tokohelp") == [] and slugs("gone") == []
+    hit = catalog.search("linker", "en").hits[0]
+    assert hit.slug == "linker" and "the coins" in hit.snippet and "tokohelp:" not in hit.snippet
 
 
 def test_questions_are_a_strong_search_field(library):
@@ -362,3 +363,28 @@ def test_show_and_list_survive_a_damaged_index(library):
     _corrupt(index.path)
     assert catalog.find_article("money-back", "en").article.slug == "money-back"
     assert [i.slug for i in catalog.list_articles("en")] == ["money-back", "parcel-late"]
+
+
+@pytest.mark.parametrize(("query", "lang"), [
+    ("how do i talk to a real human", "en"), ("I want to speak to customer service", "en"),
+    ("tokopedia care phone number", "en"), ("nomor telepon tokopedia care", "id"),
+    ("mau ngobrol sama cs beneran bukan bot", "id"), ("hubungi cs tokopedia", "id"),
+])
+def test_reaching_a_person_finds_the_contact_article(query, lang):
+    """Issue 10's first failure pattern, on the bundled library."""
+    hit = catalog.search(query, lang, limit=3, lang_explicit=False).hits[0]
+    assert (hit.slug, hit.confident) == ("contact-customer-service", True)
+
+
+@pytest.mark.parametrize(("query", "lang", "slug"), [
+    ("can i pay with ovo", "en", "payment-methods"),
+    ("bisa cod gak", "id", "cod-bayar-di-tempat"),
+    ("my packet not arrive yet", "en", "package-late"),
+    ("someone on whatsapp asked for my verification code", "en", "fake-cs-scam"),
+    ("I don't have a credit card, can I pay in installments", "en", "installment-without-card"),
+    ("refund saya belum cair", "id", "refund-not-received"),
+])
+def test_everyday_words_negation_and_one_strong_word(query, lang, slug):
+    """Issue 10's patterns 2, 4 and 5 on the bundled library: brands, COD, 'packet', a scam
+    by WhatsApp, 'I don't have', and 'cair' that must not pull a refund to withdrawals."""
+    assert catalog.search(query, lang, limit=3, lang_explicit=False).hits[0].slug == slug

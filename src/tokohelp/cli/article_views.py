@@ -85,11 +85,19 @@ def other_lang_hint(found: SearchResult) -> str:
         query=_quoted(found.query))
 
 
+# A query repeated in a hint is cut (at a word) past this many characters.
+HINT_QUERY_CHARS = 120
+
+
 def _quoted(query: str) -> str:
-    """The query as one shell word, trimmed so a hint stays one line."""
+    """The query as one shell word, cut at a word past HINT_QUERY_CHARS so a hint stays short
+    and never ends in half a word."""
     import shlex
 
-    return shlex.quote(" ".join(query.split())[:80])
+    text = " ".join(query.split())
+    if len(text) > HINT_QUERY_CHARS:
+        text = text[:HINT_QUERY_CHARS + 1].rsplit(" ", 1)[0]
+    return shlex.quote(text)
 
 
 def show_hits(env: Env, hits: list[Hit], lang: str, *, footer: bool = True) -> None:
@@ -143,7 +151,7 @@ def show_no_fit(env: Env, result: SearchResult, lang: str) -> None:
     offers = person_offers(result.query)
     if env.stdout_isatty:
         for line in offers:
-            env.out.print(safe(line))
+            env.out.print(safe(line), soft_wrap=True)  # a command must stay on one line
     else:
         _write_plain(env, offers)
 
@@ -164,7 +172,7 @@ def show_no_match(env: Env, result: SearchResult, category_ids: list[str]) -> No
     env.err.print(safe(_("Category ids: {ids}").format(ids=", ".join(category_ids))))
     if result.query.strip():
         for line in person_offers(result.query):
-            env.err.print(safe(line))
+            env.err.print(safe(line), soft_wrap=True)
     else:
         env.err.print(safe(_("Or reach a person: tokohelp contact")))
 
