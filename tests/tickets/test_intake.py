@@ -182,6 +182,7 @@ def test_a_message_that_is_not_utf8_is_kept_with_its_exact_bytes(deps):
     kept_bytes = Path(error.hint.split("exact bytes are kept in ")[1].split(";")[0])
     assert kept_bytes.read_bytes() == b"Caf\xe9 au lait, no refund.\n"
     assert "tokohelp ticket edit 1" in error.hint
+    kept_bytes.unlink()
 
 
 def test_an_attachment_swapped_while_typing_is_not_what_gets_filed(deps, tmp_path):
