@@ -63,14 +63,12 @@ def test_options_only_are_checked_and_normalised(deps):
 
 @pytest.mark.parametrize("address", ["a,b@example.com", "<x@example.com>", '"q"@example.com',
                                      "user@", "ünï@example.com", "a b@example.com",
-                                     "a..b@example.com", "x@localhost", "evil,a@b.c"])
+                                     "a..b@example.com", "x@localhost", "evil,a@b.c",
+                                     "a@example.com.", "a@10.0.0.1", "x@-bad.com",
+                                     f"{'a' * 65}@example.com"])
 def test_addresses_no_backend_can_carry_are_refused(address):
     with pytest.raises(UsageError, match="not an e-mail address"):
         text.check_email(address)
-
-
-def test_trailing_dot_in_the_domain_is_dropped():
-    assert text.check_email("a@example.com.") == "a@example.com"
 
 
 def test_non_utf8_bytes_in_the_command_line_are_a_clear_error(deps):

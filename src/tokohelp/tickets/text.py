@@ -94,23 +94,29 @@ def check_email(value: str) -> str:
 
     Internationalised domains are converted (``bücher.de`` -> ``xn--bcher-kva.de``);
     what no backend can deliver (spaces, commas, quotes, angle brackets, a
-    non-ASCII local part) is refused with the reason.
+    non-ASCII local part, a trailing dot, an IP address) is refused.  The same rules
+    as ``tickets.addresses.normalise_email`` on the faults branch (issue 13 item 1).
     """
     address = check_utf8(value, "--email").strip()
     local, at, domain = address.rpartition("@")
     if not at or not LOCAL_PART.fullmatch(local) or len(local) > 64:
         raise _bad_email(value)
-    ascii_domain = _ascii_domain(domain.rstrip("."), value)
-    return f"{local}@{ascii_domain}"
+    checked = f"{local}@{_ascii_domain(domain, value)}"
+    if len(checked) > 254:
+        raise _bad_email(value)
+    return checked
 
 
 def _ascii_domain(domain: str, value: str) -> str:
+    """The domain in its ASCII form; a trailing dot or an IP address is refused (RT drops them)."""
     try:
         ascii_domain = domain.encode("idna").decode("ascii").lower()
     except UnicodeError:
         raise _bad_email(value) from None
     labels = ascii_domain.split(".")
     if len(labels) < 2 or not all(LABEL.fullmatch(label) for label in labels):
+        raise _bad_email(value)
+    if labels[-1].isdigit():
         raise _bad_email(value)
     return ascii_domain
 

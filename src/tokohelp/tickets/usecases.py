@@ -71,9 +71,14 @@ def no_backend_notes(ticket_id: int, store_path: object) -> list[str]:
                 channels=channels)]
 
 
-def _not_sent(ticket: Ticket, outcome: SendOutcome | None) -> BackendError | None:
+def _not_sent(ticket: Ticket, outcome: SendOutcome | None) -> TokohelpError | None:
+    """Why the run fails after storing: nothing, a local record to repair, or not sent."""
     if outcome is None or not outcome.needs_action:
         return None
+    if getattr(outcome, "delivered", False):  # filed at the desk; the local record is missing
+        from tokohelp.errors import StorageError
+
+        return StorageError(outcome.message, outcome.advice)
     return BackendError(_("ticket {id} was stored but not sent: {reason}").format(
         id=ticket.id, reason=outcome.message), outcome.advice)
 
