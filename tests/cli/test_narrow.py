@@ -48,3 +48,14 @@ def test_ticket_list_at_40_columns_keeps_the_subject_whole(tmp_path, monkeypatch
     wide = run(100, "ticket", "list")
     assert "…" not in wide.stdout and "INV/20260101/MPL/123456789" in wide.stdout
     assert all(line == line.rstrip() for line in wide.stdout.splitlines())  # piped: no padding
+
+
+def test_offered_articles_keep_their_command_whole_at_40_columns(tmp_path, monkeypatch):
+    from tokohelp.session import Session
+
+    monkeypatch.setenv("TOKOHELP_ARTICLES", str(make_library(tmp_path / "lib")))
+    monkeypatch.setattr(Session, "stdin_isatty", property(lambda self: True))
+    result = CliRunner().invoke(app, ["ticket", "new", "-s", "money back cancelled order",
+                                      "-c", "refund"], input="n\n", env={"COLUMNS": "40"})
+    assert result.exit_code == 8, result.output
+    assert "     tokohelp show money-back" in result.stderr.splitlines()

@@ -63,15 +63,12 @@ def test_options_only_are_checked_and_normalised(deps):
 
 @pytest.mark.parametrize("address", ["a,b@example.com", "<x@example.com>", '"q"@example.com',
                                      "user@", "ünï@example.com", "a b@example.com",
-                                     "a..b@example.com", "x@localhost", "evil,a@b.c"])
+                                     "a..b@example.com", "x@localhost", "evil,a@b.c",
+                                     "a@example.com.", "a@10.0.0.1", "x@-bad.com",
+                                     f"{'a' * 65}@example.com"])
 def test_addresses_no_backend_can_carry_are_refused(address):
     with pytest.raises(UsageError, match="cannot be used as an email address"):
         text.check_email(address)
-
-
-def test_trailing_dot_in_the_domain_is_refused_as_rt_would_rewrite_it():
-    with pytest.raises(UsageError, match="the domain after @"):
-        text.check_email("a@example.com.")
 
 
 def test_non_utf8_bytes_in_the_command_line_are_a_clear_error(deps):
@@ -183,6 +180,7 @@ def test_a_message_that_is_not_utf8_is_kept_with_its_exact_bytes(deps):
     kept_bytes = Path(error.hint.split("exact bytes are kept in ")[1].split(";")[0])
     assert kept_bytes.read_bytes() == b"Caf\xe9 au lait, no refund.\n"
     assert "tokohelp ticket edit 1" in error.hint
+    kept_bytes.unlink()
 
 
 def test_an_attachment_swapped_while_typing_is_not_what_gets_filed(deps, tmp_path):

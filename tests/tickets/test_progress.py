@@ -83,3 +83,19 @@ def test_ctrl_c_during_send_says_which_tickets_stay_queued(isolated_home, monkey
     assert "Traceback" not in err
     statuses = [t.status for t in Store().tickets()]
     assert statuses == ["sent", "queued", "queued"]
+
+
+def test_send_all_shows_a_progress_bar_on_a_terminal(isolated_home, monkeypatch, tmp_path):
+    monkeypatch.setenv("TOKOHELP_ARTICLES", str(make_library(tmp_path / "lib")))
+    for n in range(3):
+        assert run(*ARGS, "-m", f"body {n}").exit_code == 0
+    with Webhook() as desk:
+        hook_config(isolated_home, desk.url, monkeypatch)
+        done = subprocess.run([sys.executable, "-m", "tokohelp", "ticket", "send", "--all"],
+                              capture_output=True, text=True, timeout=WAIT,
+                              stdin=subprocess.DEVNULL,
+                              env={**os.environ, "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1",
+                                   "COLUMNS": "100"})
+    assert done.returncode == 0, done.stderr
+    assert "Sending tickets" in done.stderr and "100%" in done.stderr
+    assert len(desk.posts) == 3

@@ -49,6 +49,10 @@ except KeyboardInterrupt:
 def library(tmp_path, monkeypatch):
     monkeypatch.setenv("TOKOHELP_ARTICLES", str(make_library(tmp_path / "lib")))
     monkeypatch.delenv("CI", raising=False)
+    yield
+    marker = tmp_path / "editor-ready"  # an editor file tokohelp rightly kept: tidy up
+    if marker.exists():
+        Path(marker.read_text()).unlink(missing_ok=True)
 
 
 class Session:

@@ -221,14 +221,14 @@ def _send_with_progress(session: Session, ids: list[int] | None, all_queued: boo
     """Send, with a Rich progress bar on stderr when several tickets go to a terminal."""
     from tokohelp.tickets import usecases
 
-    if not (all_queued or len(ids or []) > 1) or not _is_terminal(session.stderr):
-        return usecases.send_tickets(session, ids, all_queued)
+    targets = usecases.send_targets(session, ids, all_queued)
+    if len(targets) < 2 or not session.err.is_terminal:
+        return usecases.send_tickets(session, targets)
     from rich.progress import Progress
 
     with Progress(console=session.err, transient=True) as progress:
-        task = progress.add_task(_("Sending tickets"), total=None)
-        return usecases.send_tickets(session, ids, all_queued,
-                                     lambda _outcome: progress.advance(task))
+        task = progress.add_task(_("Sending tickets"), total=len(targets))
+        return usecases.send_tickets(session, targets, lambda _outcome: progress.advance(task))
 
 
 def _asker(session: Session) -> TerminalAsker:
@@ -258,7 +258,7 @@ def _is_terminal(stream: object) -> bool:
 
 def _progress(session: Session) -> Any:
     """Retry progress on stderr, only when a person is watching it."""
-    if not _is_terminal(session.stderr):
+    if not session.err.is_terminal:
         return None
 
     def report(step: Retrying) -> None:

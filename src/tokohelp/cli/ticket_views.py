@@ -104,10 +104,15 @@ def show_dry_run(env: Env, result: DryRunShown) -> None:
 
 def show_suggestions(env: Env, hits: list[Hit]) -> None:
     """The best matching articles, before the user writes the ticket."""
+    from tokohelp.cli.narrow import NARROW
+
     env.err.print(f"[bold]{_('These articles may already answer it:')}[/bold]")
     for number, hit in enumerate(hits, start=1):
-        env.err.print(f"  {number}. {safe(hit.title)}  [dim]tokohelp show {safe(hit.slug)}[/dim]",
-                      soft_wrap=True)
+        line = f"  {number}. {safe(hit.title)}"
+        command = f"tokohelp show {safe(hit.slug)}"
+        fits = len(hit.title) + len(command) + 8 <= env.err.width and env.err.width >= NARROW
+        gap = "  " if fits else "\n     "  # the command stays whole on its own line
+        env.err.print(f"{line}{gap}[dim]{command}[/dim]", soft_wrap=True)
 
 
 def _remote_cell(ticket: Ticket) -> str:

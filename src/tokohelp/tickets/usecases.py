@@ -110,16 +110,19 @@ def show_ticket(session: Session, ticket_id: int) -> TicketShown:
         return TicketShown(ticket, remote_error=exc.message)
 
 
-def send_tickets(session: Session, ids: list[int] | None, all_queued: bool,
-                 progress: Callable[[SendOutcome], None] | None = None) -> SendReport:
-    """Send the given tickets and drafts (or every queued one); every ticket gets an outcome."""
+def send_targets(session: Session, ids: list[int] | None, all_queued: bool) -> list[int]:
+    """The tickets ``ticket send`` works on: the given ones (which must exist) or every queued."""
     from tokohelp.tickets import service
 
-    store = session.store
-    _check_send_args(store, ids, all_queued)
-    targets = service.send_targets(None if all_queued else
-                                   [filing.check_id(i) for i in ids or []], store)
-    outcomes = filing.send_all(targets, session.config, store, progress)
+    _check_send_args(session.store, ids, all_queued)
+    return service.send_targets(None if all_queued else
+                                [filing.check_id(i) for i in ids or []], session.store)
+
+
+def send_tickets(session: Session, targets: list[int],
+                 progress: Callable[[SendOutcome], None] | None = None) -> SendReport:
+    """Send ``targets`` (drafts after the checks of ``ticket new``); each gets an outcome."""
+    outcomes = filing.send_all(targets, session.config, session.store, progress)
     return SendReport(outcomes, _unsent(outcomes))
 
 
