@@ -154,15 +154,28 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def _not_the_holder(pid: int, at: float | None) -> bool:
+    """``pid`` is a zombie, or a process that started after the claim was last refreshed
+    (the holder died and its pid was reused).  Linux only; elsewhere False."""
+    proc = Path(f"/proc/{pid}")
+    try:
+        state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        started = proc.stat().st_ctime
+    except (OSError, IndexError):
+        return False
+    return state == "Z" or (at is not None and started > at + 1)
+
+
 def claim_is_stale(host: str | None, pid: int | None, at: float | None,
                    in_flight: bool = False) -> bool:
     """A claim may be taken over when its process is gone or it is too old.
 
     On this host a live process keeps a claim whose request is still pending however
-    long that takes: taking it over could send the ticket a second time.
+    long that takes: taking it over could send the ticket a second time.  A zombie
+    or a process that reused the holder's pid is not the holder.
     """
     here = host == socket.gethostname() and pid is not None
-    if here and not _process_alive(pid):
+    if here and (not _process_alive(pid) or _not_the_holder(pid, at)):
         return True
     if here and in_flight:
         return False
