@@ -360,3 +360,17 @@ def test_an_in_flight_claim_of_a_reused_pid_or_a_zombie_is_taken_over(store):
         zombie.wait()
     live = _in_flight_claim(store, os.getpid(), time.time())
     assert store.claim(live, new_owner()) is None  # our own live, pending request
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes")
+def test_journal_files_left_read_only_are_made_writable_again(tmp_path):
+    """Issue 13: after a read-only period tickets.db-shm stayed read-only for good."""
+    Store(tmp_path / "data").close()
+    for suffix in ("-wal", "-shm"):
+        journal = tmp_path / "data" / f"tickets.db{suffix}"
+        journal.write_bytes(b"")
+        journal.chmod(0o400)
+    store = Store(tmp_path / "data")
+    store.create(NewTicket("s", "b"), [])
+    assert {_mode(p) for p in (tmp_path / "data").glob("tickets.db*")} == {0o600}
+    store.close()

@@ -18,6 +18,7 @@ import os
 import shutil
 import socket
 import sqlite3
+import stat
 import time
 import uuid
 from collections.abc import Iterator
@@ -205,6 +206,7 @@ class Store:
     def _connect(self) -> sqlite3.Connection:
         if not self.path.exists():
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        self._repair_journal_modes()
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -218,6 +220,21 @@ class Store:
             db.close()
             raise
         return db
+
+    def _repair_journal_modes(self) -> None:
+        """Give our ``-wal``/``-shm`` files back mode 0600.
+
+        SQLite creates them with the database's mode: made while the store was read-only
+        they stay read-only after it is writable again, and every later write fails.
+        """
+        if os.name == "nt":
+            return
+        for suffix in ("-wal", "-shm"):
+            journal = self.path.with_name(self.path.name + suffix)
+            with contextlib.suppress(OSError):
+                info = journal.stat()
+                if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) != 0o600:
+                    os.chmod(journal, 0o600)
 
     def _connect_frozen(self) -> sqlite3.Connection:
         """A read-only view that writes nothing, not even SQLite's shared-memory file.
