@@ -453,7 +453,8 @@ class DripServer:
     """Answers slowly on purpose: ``headers`` drips a header line every ``interval``
     seconds for ever, ``body`` drips the body a byte at a time, ``huge`` promises a
     3 GB body and sends zeros, ``found`` answers every request ``200 {"id": "LIST"}``,
-    ``smtp`` drips an SMTP greeting that never ends.
+    ``smtp`` drips an SMTP greeting that never ends, ``gzip`` sends a body that is not
+    the gzip it claims.
     """
 
     def __init__(self, mode: str, interval: float = 0.5) -> None:
@@ -510,6 +511,12 @@ class DripServer:
         zeros = b"0" * 65536
         while not self._stop.is_set():
             conn.sendall(zeros)
+
+    def _gzip(self, conn: socket.socket) -> None:
+        body = b"not gzip at all"
+        conn.sendall(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+                     b"Content-Encoding: gzip\r\nContent-Length: " + str(len(body)).encode()
+                     + b"\r\nConnection: close\r\n\r\n" + body)
 
     def _found(self, conn: socket.socket) -> None:
         body = b'{"id": "LIST"}'

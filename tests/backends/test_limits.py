@@ -180,3 +180,11 @@ def test_a_dripping_smtp_greeting_is_cut_off_by_the_deadline(drip, tmp_path):
         finishes(lambda: backend.send(make_ticket(tmp_path)))
     assert "no complete answer within" in caught.value.message
     assert not getattr(caught.value, "maybe_sent", False)  # nothing was handed over yet
+
+
+def test_an_answer_that_cannot_be_decoded_is_an_unknown_outcome(drip, tmp_path):
+    server = drip("gzip")
+    backend = load_backend(write_config(http_config(server.url, extra="timeout = 5\n")), None)
+    with pytest.raises(BackendError) as caught:
+        finishes(lambda: backend.send(make_ticket(tmp_path)))
+    assert caught.value.retryable and caught.value.maybe_sent  # then the look-up decides

@@ -169,14 +169,15 @@ def dead_pid() -> int:
     return dead.pid
 
 
-def test_old_claim_with_a_pending_request_of_a_live_process_is_never_taken_over(store):
+def test_old_claim_with_a_pending_request_of_a_live_process_is_never_taken_over(store,
+                                                                              monkeypatch):
     """A request still in flight keeps its claim however long it takes (issue 13, item 10)."""
     ticket = store.create(NewTicket("s", "b"), [])
     owner = new_owner()
     store.claim(ticket.id, owner)
     store.begin_attempt(ticket.id, owner, "desk")
-    store.db.execute("UPDATE tickets SET claimed_at = ? WHERE id = ?",
-                     (time.time() - 10 * CLAIM_STALE_SECONDS, ticket.id))
+    later = time.time() + 10 * CLAIM_STALE_SECONDS
+    monkeypatch.setattr(time, "time", lambda: later)  # the request has pended for 2.5 hours
     assert store.claim(ticket.id, new_owner()) is None
     store.attempt_failed(ticket.id, owner, "timed out", maybe_sent=True)
     again = store.claim(ticket.id, new_owner())  # between attempts an old claim may go
@@ -330,4 +331,46 @@ def test_a_frozen_view_is_refused_while_the_journal_holds_changes(tmp_path):
     assert wal.stat().st_size > 0  # the connection is open: changes sit in the journal
     with pytest.raises(sqlite3.OperationalError, match="journal"):
         store._connect_frozen()
+    store.close()
+
+
+def _in_flight_claim(store: Store, pid: int, at: float) -> int:
+    ticket = store.create(NewTicket("s", "b"), [])
+    owner = new_owner()
+    store.claim(ticket.id, owner)
+    store.begin_attempt(ticket.id, owner, "desk")
+    store.db.execute("UPDATE tickets SET claimed_pid = ?, claimed_at = ? WHERE id = ?",
+                     (pid, at, ticket.id))
+    return ticket.id
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="Linux /proc")
+def test_an_in_flight_claim_of_a_reused_pid_or_a_zombie_is_taken_over(store):
+    """Never taking a live holder's claim must not let a reused pid block a ticket."""
+    started = Path(f"/proc/{os.getpid()}").stat().st_ctime
+    reused = _in_flight_claim(store, os.getpid(), started - 3600)  # claimed before we began
+    assert store.claim(reused, new_owner()) is not None
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    while Path(f"/proc/{zombie.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+        time.sleep(0.01)  # ended, not reaped yet
+    try:
+        held = _in_flight_claim(store, zombie.pid, time.time())
+        assert store.claim(held, new_owner()) is not None
+    finally:
+        zombie.wait()
+    live = _in_flight_claim(store, os.getpid(), time.time())
+    assert store.claim(live, new_owner()) is None  # our own live, pending request
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes")
+def test_journal_files_left_read_only_are_made_writable_again(tmp_path):
+    """Issue 13: after a read-only period tickets.db-shm stayed read-only for good."""
+    Store(tmp_path / "data").close()
+    for suffix in ("-wal", "-shm"):
+        journal = tmp_path / "data" / f"tickets.db{suffix}"
+        journal.write_bytes(b"")
+        journal.chmod(0o400)
+    store = Store(tmp_path / "data")
+    store.create(NewTicket("s", "b"), [])
+    assert {_mode(p) for p in (tmp_path / "data").glob("tickets.db*")} == {0o600}
     store.close()

@@ -18,6 +18,7 @@ import os
 import shutil
 import socket
 import sqlite3
+import stat
 import time
 import uuid
 from collections.abc import Iterator
@@ -154,15 +155,28 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def _not_the_holder(pid: int, at: float | None) -> bool:
+    """``pid`` is a zombie, or a process that started after the claim was last refreshed
+    (the holder died and its pid was reused).  Linux only; elsewhere False."""
+    proc = Path(f"/proc/{pid}")
+    try:
+        state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        started = proc.stat().st_ctime
+    except (OSError, IndexError):
+        return False
+    return state == "Z" or (at is not None and started > at + 1)
+
+
 def claim_is_stale(host: str | None, pid: int | None, at: float | None,
                    in_flight: bool = False) -> bool:
     """A claim may be taken over when its process is gone or it is too old.
 
     On this host a live process keeps a claim whose request is still pending however
-    long that takes: taking it over could send the ticket a second time.
+    long that takes: taking it over could send the ticket a second time.  A zombie
+    or a process that reused the holder's pid is not the holder.
     """
     here = host == socket.gethostname() and pid is not None
-    if here and not _process_alive(pid):
+    if here and (not _process_alive(pid) or _not_the_holder(pid, at)):
         return True
     if here and in_flight:
         return False
@@ -192,6 +206,7 @@ class Store:
     def _connect(self) -> sqlite3.Connection:
         if not self.path.exists():
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        self._repair_journal_modes()
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -205,6 +220,21 @@ class Store:
             db.close()
             raise
         return db
+
+    def _repair_journal_modes(self) -> None:
+        """Give our ``-wal``/``-shm`` files back mode 0600.
+
+        SQLite creates them with the database's mode: made while the store was read-only
+        they stay read-only after it is writable again, and every later write fails.
+        """
+        if os.name == "nt":
+            return
+        for suffix in ("-wal", "-shm"):
+            journal = self.path.with_name(self.path.name + suffix)
+            with contextlib.suppress(OSError):
+                info = journal.stat()
+                if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) != 0o600:
+                    os.chmod(journal, 0o600)
 
     def _connect_frozen(self) -> sqlite3.Connection:
         """A read-only view that writes nothing, not even SQLite's shared-memory file.

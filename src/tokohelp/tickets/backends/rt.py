@@ -50,7 +50,8 @@ class RTBackend(Backend):
         """How errors name this backend: never with credentials."""
         from tokohelp.redact import mask_url_secrets
 
-        return f"backend '{self.name}' (RT at {mask_url_secrets(self.settings['url'])})"
+        return _("backend '{name}' (RT at {url})").format(
+            name=self.name, url=mask_url_secrets(self.settings["url"]))
 
     def send(self, ticket: Ticket) -> RemoteRef:
         """POST /REST/2.0/ticket once; 201 carries the new ticket id."""
@@ -83,9 +84,10 @@ class RTBackend(Backend):
         queue = self.settings["queue"]
         with self._session() as http:
             self._get(http, f"queue/{queue}")
-        who = {"basic": f"as {self.settings.get('username')}", "token": "with a token"}.get(
-            self.settings["auth"], "without login")
-        return f"RT at {mask_url_secrets(self.settings['url'])}: queue '{queue}' reachable {who}"
+        who = {"basic": _("as {user}").format(user=self.settings.get("username")),
+               "token": _("with a token")}.get(self.settings["auth"], _("without login"))
+        return _("RT at {url}: queue '{queue}' reachable {who}").format(
+            url=mask_url_secrets(self.settings["url"]), queue=queue, who=who)
 
     def describe(self, ticket: Ticket) -> dict[str, Any]:
         """The request send() makes, with credentials masked and file contents summarised."""

@@ -127,7 +127,7 @@ class Session:
                 read_capped(response, self.label)
             finally:
                 response.close()
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:  # transport failures and undecodable bodies
             if self.deadline.expired:
                 raise self._too_slow(method) from None
             raise transport_error(self.label, method, exc) from None

@@ -32,7 +32,8 @@ class HttpBackend(Backend):
     @property
     def label(self) -> str:
         """How errors name this backend: never with credentials."""
-        return f"backend '{self.name}' ({mask_url_secrets(self.settings['url'])})"
+        return _("backend '{name}' ({url})").format(
+            name=self.name, url=mask_url_secrets(self.settings["url"]))
 
     def send(self, ticket: Ticket) -> RemoteRef:
         """One POST; 201 (created) and 200 (key already known) both return the ticket."""
@@ -81,8 +82,9 @@ class HttpBackend(Backend):
             found = self._lookup(http, CHECK_KEY)
         if found is not None:
             raise self._ignores_key()
-        auth = "with a bearer token" if self._secret else "without a token"
-        return f"webhook at {mask_url_secrets(self.settings['url'])} answers {auth}"
+        auth = _("with a bearer token") if self._secret else _("without a token")
+        return _("webhook at {url} answers {auth}").format(
+            url=mask_url_secrets(self.settings["url"]), auth=auth)
 
     def describe(self, ticket: Ticket) -> dict[str, Any]:
         """The request send() makes, with secrets masked and file contents summarised."""
