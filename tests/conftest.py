@@ -26,4 +26,7 @@ def isolated_home(tmp_path, monkeypatch):
     for name in ("TOKOHELP_ARTICLES", "TOKOHELP_LANG", "TOKOHELP_DEBUG", "VISUAL", "EDITOR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
+    from tokohelp import redact
+
+    monkeypatch.setattr(redact, "_SECRETS", set())  # one test's secrets never mask another's
     return home
