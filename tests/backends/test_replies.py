@@ -108,7 +108,7 @@ def test_rt_conversation_new_ask_reply_answer_solved(rt_server, monkeypatch, tmp
     assert [t.splitlines()[0] for t in texts] == [
         "Please send the order receipt.", "Here is the receipt.",
         "Thanks, the refund is on its way."]
-    assert shown["remote"]["status"] == "resolved"
+    assert (shown["remote"]["status"], shown["remote"]["desk_status"]) == ("solved", "resolved")
     assert rt_replies_with(rt_server, remote, reply["idempotency_key"]) == 1
     assert rt_files(rt_server, remote) == ["receipt.png"]
     assert shown["replies"][0]["status"] == "sent"

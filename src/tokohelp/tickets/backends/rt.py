@@ -38,6 +38,9 @@ SUBJECT_PREFIX_BYTES = 150  # below RT's 200-byte cut, in UTF-8 bytes
 CLOCK_SLACK = dt.timedelta(days=1)  # RT's clock may differ from ours
 REPLY_TYPES = ("Correspond", "Comment")
 HISTORY_PAGE = 100         # transactions per page when reading replies
+# RT's lifecycle words -> the common set tokohelp shows (RT's word is kept beside it).
+COMMON_STATUS = {"new": "open", "open": "open", "stalled": "pending", "resolved": "solved",
+                 "rejected": "closed", "deleted": "closed"}
 
 
 class RTBackend(Backend):
@@ -115,8 +118,9 @@ class RTBackend(Backend):
         with self._session() as http:
             data = self._get(http, f"ticket/{remote_id}")
             replies = self._replies(http, remote_id)
-        return RemoteStatus(remote_id=str(remote_id), status=str(data.get("Status", "")),
-                            replies=replies)
+        word = str(data.get("Status", ""))
+        return RemoteStatus(remote_id=str(remote_id), status=COMMON_STATUS.get(word, word),
+                            replies=replies, desk_status=word)
 
     def check(self) -> str:
         """Fetch the configured queue: proves the URL, TLS, credentials and the queue."""
