@@ -299,3 +299,65 @@ def test_email_reply_is_threaded_to_the_ticket_and_resent_with_the_same_id(smtp_
     assert answer["Subject"] == "Re: Email thread"
     assert answer["Message-ID"].strip() == reply["remote_id"] != original["Message-ID"].strip()
     assert KEY + reply["idempotency_key"] in answer.get_content()
+
+
+@pytest.mark.parametrize("plan", [
+    ["", "500"],    # the PUT answered 500: looked up, then sent
+    ["", "429"],    # rate limited: sent after Retry-After
+    ["reset"],      # the upload cut: nothing in doubt
+    ["", "reset"],  # the PUT cut mid-body: looked up first
+])
+def test_zendesk_reply_fault_matrix_ends_with_exactly_one_reply(zendesk, fault_proxy, tmp_path,
+                                                                plan):
+    write_config(zendesk_config(zendesk.url))
+    ticket = file_ticket(f"Zendesk reply fault {plan}")
+    request_id = int(ticket["remote_id"])
+    proxy = fault_proxy(zendesk.url, hold=1.5)
+    proxy.plan = list(plan)
+    backend = load_backend(write_config(zendesk_config(proxy.url, extra="timeout = 5\n")), None)
+    store = Store()
+    replies = ReplyStore(store)
+    big = tmp_path / "trace.txt"
+    big.write_bytes(b"trace line with details\n" * 90_000)  # so a reset cuts the upload
+    stored = replies.create(ticket["id"], "Trace attached.",
+                            [CheckedFile(big, "trace.txt", "text/plain", big.stat().st_size)])
+    sleeps = []
+    outcome = ReplySender(replies, backend, SendPolicy(attempts=3, backoff=0.1),
+                          sleeps.append).send(stored.id)
+    assert outcome.result == "sent", outcome.message
+    assert len(sleeps) == 1 and proxy.faults_done == [f for f in plan if f]
+    assert zd_replies_with(zendesk, request_id, stored.idempotency_key) == 1
+    assert [f["file_name"] for f in zendesk.state.files_of(request_id)] == ["trace.txt"]
+    store.close()
+
+
+def test_zendesk_reply_kept_queued_while_the_desk_fails_then_sent_once(zendesk, fault_proxy):
+    write_config(zendesk_config(zendesk.url))
+    ticket = file_ticket("Zendesk reply always 500")
+    request_id = int(ticket["remote_id"])
+    proxy = fault_proxy(zendesk.url)
+    proxy.plan = ["500"] * 3
+    write_config(zendesk_config(proxy.url, extra="[send]\nattempts = 3\nbackoff_seconds = 0\n"
+                                "retry_after_max_seconds = 0\n"))
+    result = run("ticket", "reply", str(ticket["id"]), "-m", "Still waiting.")
+    assert result.exit_code == 6 and "tokohelp ticket send" in result.output
+    [stored] = run_json("ticket", "show", str(ticket["id"]))["replies"]
+    assert (stored["status"], stored["attempts"]) == ("queued", 3) and stored["last_error"]
+    assert zd_replies_with(zendesk, request_id, stored["idempotency_key"]) == 0
+    outcomes = run_json("ticket", "send", "--all")
+    assert [(o["kind"], o["result"]) for o in outcomes] == [("reply", "sent")]
+    assert zd_replies_with(zendesk, request_id, stored["idempotency_key"]) == 1
+
+
+def test_zendesk_reply_with_the_desk_down_stays_queued(zendesk):
+    from tests.backends.servers import free_port
+
+    write_config(zendesk_config(zendesk.url))
+    ticket = file_ticket("Zendesk reply desk down")
+    write_config(zendesk_config(f"http://127.0.0.1:{free_port()}",
+                                extra="[send]\nattempts = 1\n"))
+    result = run("ticket", "reply", str(ticket["id"]), "-m", "Hello?")
+    assert result.exit_code == 6 and "cannot connect" in result.output
+    write_config(zendesk_config(zendesk.url))
+    assert run("ticket", "send", str(ticket["id"])).exit_code == 0
+    assert zendesk.state.received("PUT", f"/api/v2/requests/{ticket['remote_id']}") == 1
