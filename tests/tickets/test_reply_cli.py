@@ -158,3 +158,49 @@ def test_no_at_the_question_keeps_the_reply_in_a_recovery_file(desk, tmp_path, m
     resumed = run("ticket", "reply", "1", "--body-file", path, "--yes")
     assert resumed.exit_code == 0, resumed.output
     assert [r["body"] for r in user_replies(desk)] == ["Think again."]
+
+
+OPT_STR = (str, type(None))
+REPLY = {"id": int, "ticket_id": int, "status": str, "body": str, "remote_id": OPT_STR,
+         "remote_url": OPT_STR, "attachments": list, "attempts": int, "last_error": OPT_STR,
+         "idempotency_key": str, "created": str, "updated": str}
+
+
+def assert_shape(doc, shape) -> None:
+    """Every pinned key is there with its pinned type (new keys are allowed)."""
+    missing = set(shape) - set(doc)
+    assert not missing, f"keys dropped or renamed: {sorted(missing)}"
+    for key, kind in shape.items():
+        assert isinstance(doc[key], kind), f"{key}: {type(doc[key]).__name__}"
+
+
+def test_the_json_shapes_of_replies_are_pinned(desk):
+    """``ticket reply``, ``show``'s ``replies``, ``list``'s ``new_reply``, ``send``'s ``kind``."""
+    run(*NEW)
+    _, reply = run_json("ticket", "reply", "1", "-m", "Receipt attached.")
+    assert_shape(reply, {**REPLY, "result": str, "message": str})
+    _, shown = run_json("ticket", "show", "1")
+    assert_shape(shown, {"remote": (dict, type(None)), "remote_error": OPT_STR,
+                         "replies": list})
+    assert_shape(shown["replies"][0], REPLY)
+    _, listed = run_json("ticket", "list")
+    assert_shape(listed[0], {"id": int, "status": str, "new_reply": bool})
+    _, dry = run_json("ticket", "reply", "1", "-m", "x", "--dry-run")
+    assert_shape(dry, {"backend": str, "ticket_id": int, "reply": dict, "request": dict})
+    run(*NEW[:-1], "Second ticket.")
+    _, outcomes = run_json("ticket", "send", "1", "2")
+    assert [o["kind"] for o in outcomes] == ["ticket", "ticket"]
+    assert all(o["ticket"] is not None for o in outcomes)
+
+
+def test_list_marks_new_desk_replies_offline_until_shown(desk):
+    run(*NEW)
+    desk.state.tickets["T1"]["replies"].append(
+        {"author": "Rina (CS)", "created": "2026-11-30T09:00:00Z", "text": "Receipt, please."})
+    assert [t["new_reply"] for t in run_json("ticket", "list")[1]] == [False]  # not fetched
+    assert [t["new_reply"] for t in run_json("ticket", "list", "--refresh")[1]] == [True]
+    gets = sum(r["method"] == "GET" for r in desk.state.requests)
+    assert [t["new_reply"] for t in run_json("ticket", "list")[1]] == [True]  # from the cache
+    assert sum(r["method"] == "GET" for r in desk.state.requests) == gets  # no network
+    run_json("ticket", "show", "1")
+    assert [t["new_reply"] for t in run_json("ticket", "list")[1]] == [False]  # seen
