@@ -361,3 +361,28 @@ def test_zendesk_reply_with_the_desk_down_stays_queued(zendesk):
     write_config(zendesk_config(zendesk.url))
     assert run("ticket", "send", str(ticket["id"])).exit_code == 0
     assert zendesk.state.received("PUT", f"/api/v2/requests/{ticket['remote_id']}") == 1
+
+
+def test_email_reply_answered_too_late_is_resent_with_the_same_message_id(smtp_server,
+                                                                         tmp_path):
+    """SMTP cannot be asked; the resend carries the same Message-ID for the desk to drop."""
+    from tests.backends.servers import RecordingHandler
+
+    controller, handler = smtp_server(RecordingHandler(delays=[0, 4]))
+    config = write_config('default_backend = "mail"\n[backends.mail]\ntype = "email"\n'
+                          f'host = "127.0.0.1"\nport = {controller.port}\nsecurity = "none"\n'
+                          'from = "buyer@example.com"\nto = "cs@example.com"\ntimeout = 0.5\n')
+    ticket = file_ticket("Email late answer")
+    backend = load_backend(config, None)
+    store = Store()
+    replies = ReplyStore(store)
+    stored = replies.create(ticket["id"], "Receipt attached.",
+                            [CheckedFile(receipt(tmp_path), "receipt.png", "image/png",
+                                         len(png_bytes()))])
+    outcome = ReplySender(replies, backend, SendPolicy(attempts=3, backoff=0.1),
+                          lambda s: None).send(stored.id)
+    assert outcome.result == "sent", outcome.message
+    _original, *answers = handler.messages
+    ids = {m["Message-ID"].strip() for m in answers}
+    assert len(answers) == 2 and ids == {f"<tokohelp-{stored.idempotency_key}@tokohelp.invalid>"}
+    store.close()
