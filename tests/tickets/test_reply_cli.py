@@ -204,3 +204,28 @@ def test_list_marks_new_desk_replies_offline_until_shown(desk):
     assert sum(r["method"] == "GET" for r in desk.state.requests) == gets  # no network
     run_json("ticket", "show", "1")
     assert [t["new_reply"] for t in run_json("ticket", "list")[1]] == [False]  # seen
+
+
+def test_multipart_reply_carries_the_reply_part_and_the_file(desk, tmp_path):
+    write_config(http_config(desk.url, mode="multipart"))
+    run(*NEW)
+    receipt = tmp_path / "receipt.png"
+    receipt.write_bytes(png_bytes())
+    result, reply = run_json("ticket", "reply", "1", "-m", "Receipt attached.",
+                             "--attach", str(receipt))
+    assert result.exit_code == 0, result.output
+    [stored] = user_replies(desk)
+    assert (stored["body"], stored["idempotency_key"]) == ("Receipt attached.",
+                                                          reply["idempotency_key"])
+    assert [(f["name"], f["data"]) for f in stored["files"]] == [("receipt.png", png_bytes())]
+
+
+def test_show_lists_a_reply_not_delivered_with_its_status_and_error(desk):
+    run(*NEW)
+    write_config(http_config(f"http://127.0.0.1:{free_port()}/tickets",
+                             extra="[send]\nattempts = 1\n"))
+    run("ticket", "reply", "1", "-m", "Still waiting.")
+    shown = run("ticket", "show", "1")
+    assert shown.exit_code == 0, shown.output
+    assert "you · reply 1 queued" in shown.stdout and "Still waiting." in shown.stdout
+    assert "cannot connect" in shown.stdout
