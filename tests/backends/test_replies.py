@@ -190,6 +190,9 @@ def test_zendesk_conversation_new_ask_reply_answer_solved(zendesk, tmp_path):
     assert (shown["remote"]["status"], shown["remote"]["desk_status"]) == ("solved", "solved")
     assert zd_replies_with(zendesk, request_id, reply["idempotency_key"]) == 1
     assert zendesk.state.received("PUT", f"/api/v2/requests/{request_id}") == 1
+    human = run("ticket", "show", str(ticket["id"])).stdout
+    assert "Here is the receipt." in human and KEY not in human  # our footer is not shown
+    assert "solved" in human
 
 
 def test_zendesk_timeout_after_the_reply_arrived_still_one_reply(zendesk, fault_proxy,

@@ -229,3 +229,14 @@ def test_show_lists_a_reply_not_delivered_with_its_status_and_error(desk):
     assert shown.exit_code == 0, shown.output
     assert "you · reply 1 queued" in shown.stdout and "Still waiting." in shown.stdout
     assert "cannot connect" in shown.stdout
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("Here it is.\n\n--\ntokohelp-reply-id: reply-1\n", "Here it is."),
+    ("Here it is. -- tokohelp-reply-id: reply-1", "Here it is."),  # flattened by the desk
+    ("Prices -- as agreed", "Prices -- as agreed"),                # not our footer
+])
+def test_our_key_footer_is_left_out_of_the_thread_view(text, shown):
+    from tokohelp.tickets.replying import without_footer
+
+    assert without_footer(text) == shown

@@ -199,9 +199,11 @@ def _show_remote(env: Env, result: TicketShown) -> None:
     status, word = result.remote.status, result.remote.desk_status
     shown = f"{status} ({word})" if word and word != status else status
     env.out.print(f"\n[bold]{_('Remote status:')}[/bold] {safe(shown)}")
+    from tokohelp.tickets.replying import without_footer
+
     for reply in result.remote.replies:
         env.out.print(f"\n[dim]{safe(reply.created)} · {safe(reply.author)}[/dim]")
-        env.out.print(safe(reply.text))
+        env.out.print(safe(without_footer(reply.text)))
         for name in reply.attachments:
             env.out.print("[dim]{label}[/dim] {name}".format(label=_("attachment:"),
                                                              name=safe(name)))

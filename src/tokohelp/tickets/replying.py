@@ -218,6 +218,21 @@ def is_own(message: RemoteReply) -> bool:
                                              for line in message.text.splitlines())
 
 
+def without_footer(message: str) -> str:
+    """A message of ours as the user wrote it: the ``--`` footer with our key line dropped.
+
+    Desks that flatten lines (HTML paragraphs) keep the footer on the text's last
+    line; it is cut there too.
+    """
+    from tokohelp.tickets.backends.base import REPLY_KEY_LINE
+
+    marker = REPLY_KEY_LINE.split("{", 1)[0]
+    head, sep, tail = message.rpartition("--")
+    if sep and marker in tail and not tail.split(marker, 1)[0].strip(" \n:"):
+        return head.rstrip()
+    return message
+
+
 def reply_template(ticket: Ticket, last: RemoteReply | None) -> str:
     """The editor's starting text: room for the reply, then the quoted last message."""
     head = _("""
