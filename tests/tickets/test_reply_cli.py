@@ -240,3 +240,19 @@ def test_our_key_footer_is_left_out_of_the_thread_view(text, shown):
     from tokohelp.tickets.replying import without_footer
 
     assert without_footer(text) == shown
+
+
+def test_ctrl_c_while_sending_queued_replies_names_their_ticket(desk, monkeypatch):
+    run(*NEW)
+    write_config(http_config(f"http://127.0.0.1:{free_port()}/tickets",
+                             extra="[send]\nattempts = 1\n"))
+    run("ticket", "reply", "1", "-m", "Still waiting.")
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("tokohelp.tickets.replying.send_reply_id", interrupted)
+    result = run("ticket", "send", "--all")
+    assert result.exit_code == 130, result.output
+    assert "interrupted: ticket 1 stays queued" in result.stderr
+    assert "Resume with: tokohelp ticket send 1" in result.stderr

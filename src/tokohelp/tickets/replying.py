@@ -365,6 +365,14 @@ def send_queued(session: Session, ticket_ids: list[int] | None,
     return outcomes
 
 
+def tickets_with_queued_replies(session: Session, ticket_ids: list[int] | None) -> list[int]:
+    """The tickets (among ``ticket_ids``) whose replies still wait, for an interruption."""
+    replies = replies_of(session)
+    waiting = replies.ids_with_status("queued", ticket_ids) + replies.ids_with_status(
+        "failed", ticket_ids)
+    return sorted({replies.get(i).ticket_id for i in waiting})
+
+
 def _send_queued_one(session: Session, replies: ReplyStore, reply_id: int) -> SendOutcome:
     from tokohelp.tickets.sender import QUEUED, SendOutcome
 

@@ -150,7 +150,8 @@ def _send_replies(session: Session, ticket_ids: list[int] | None,
     try:
         return replying.send_queued(session, ticket_ids, progress)
     except KeyboardInterrupt as exc:
-        raise filing.stays_queued(ticket_ids or [], exc) from None
+        waiting = replying.tickets_with_queued_replies(session, ticket_ids)
+        raise filing.stays_queued(waiting or ticket_ids or [], exc) from None
 
 
 def _check_send_args(store: object, ids: list[int] | None, all_queued: bool) -> None:
