@@ -175,3 +175,33 @@ def test_unseen_tickets_of_a_store_without_the_table_is_empty(tmp_path):
     with pytest.raises(sqlite3.Error):
         sqlite3.connect(tmp_path / "fresh" / "tickets.db").execute(
             "SELECT * FROM thread_seen")
+
+
+def test_two_senders_at_once_send_a_reply_once(replies, tmp_path):
+    import threading
+
+    class SlowDesk(Desk):
+        def send_reply(self, ticket, reply):
+            started.set()
+            assert release.wait(30)
+            return super().send_reply(ticket, reply)
+
+    started, release = threading.Event(), threading.Event()
+    desk = SlowDesk()
+    reply = replies.create(1, "Only once.", [])
+    results = []
+
+    def first_sender():
+        own = Store(replies.root)  # its own connection, as a second process has
+        results.append(_sender(ReplyStore(own), desk).send(reply.id))
+        own.close()
+
+    worker = threading.Thread(target=first_sender)
+    worker.start()
+    assert started.wait(30)
+    second = _sender(replies, desk).send(reply.id)
+    release.set()
+    worker.join(30)
+    assert (results[0].result, second.result) == ("sent", "skipped")
+    assert "being sent by another tokohelp process" in second.message
+    assert len(desk.replies) == 1
