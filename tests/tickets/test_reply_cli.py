@@ -256,3 +256,10 @@ def test_ctrl_c_while_sending_queued_replies_names_their_ticket(desk, monkeypatc
     assert result.exit_code == 130, result.output
     assert "interrupted: ticket 1 stays queued" in result.stderr
     assert "Resume with: tokohelp ticket send 1" in result.stderr
+
+
+def test_the_human_view_names_the_reply_and_where_it_went(desk):
+    run(*NEW)
+    result = run("ticket", "reply", "1", "-m", "Hi again.")
+    assert result.exit_code == 0, result.output
+    assert "Reply 1 sent to ticket 1 (T1 at desk)" in result.stdout
