@@ -203,6 +203,25 @@ class DeskState:
     def summary(self, ticket_id: str, base: str) -> dict[str, Any]:
         return {"id": ticket_id, "url": f"{base}/desk/{ticket_id}"}
 
+    def add_reply(self, ticket_id: str, key: str, document: dict[str, Any],
+                  files: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+        """201 with a new reply on the ticket, or 200 with the one this key already made."""
+        with self.lock:
+            ticket = self.tickets[ticket_id]
+            known = next((r for r in ticket.setdefault("user_replies", [])
+                          if r["idempotency_key"] == key), None)
+            if known is None:
+                known = {**document, "id": f"{ticket_id}-R{len(ticket['user_replies']) + 1}",
+                         "files": files}
+                ticket["user_replies"].append(known)
+                return 201, {"id": known["id"], "idempotency_key": key}
+            return 200, {"id": known["id"], "idempotency_key": key}
+
+    def find_reply(self, ticket_id: str, key: str) -> dict[str, Any] | None:
+        replies = self.tickets.get(ticket_id, {}).get("user_replies", [])
+        found = next((r for r in replies if r["idempotency_key"] == key), None)
+        return {"id": found["id"], "idempotency_key": key} if found else None
+
 
 class DeskHandler(BaseHTTPRequestHandler):
     """POST /tickets, GET /tickets?idempotency_key=K, GET /tickets/{id}."""
@@ -230,6 +249,10 @@ class DeskHandler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         state = self.server.state
         key = parse_qs(parts.query).get("idempotency_key", [None])[0]
+        if parts.path.endswith("/replies") and key:
+            found = state.find_reply(parts.path.split("/")[2], key)
+            self._reply(200, found) if found else self._reply(404, {"error": "no such reply"})
+            return
         if parts.path == "/tickets" and key:
             found = state.by_key.get(key)
             if found:
@@ -253,6 +276,14 @@ class DeskHandler(BaseHTTPRequestHandler):
         if not key or document.get("idempotency_key") != key:
             self._reply(400, {"error": "Idempotency-Key header and body must match"})
             return
+        path = urlsplit(self.path).path
+        if path.endswith("/replies"):  # POST /tickets/{id}/replies
+            ticket_id = path.split("/")[2]
+            if ticket_id not in self.server.state.tickets:
+                self._reply(404, {"error": "no such ticket"})
+                return
+            self._reply(*self.server.state.add_reply(ticket_id, key, document, files))
+            return
         status, data = self.server.state.create(key, document, files, self.server.base)
         self._reply(status, data)
 
@@ -275,7 +306,7 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, Any], lis
     files = []
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        if name == "ticket":
+        if name in ("ticket", "reply"):
             document = json.loads(part.get_payload(decode=True))
         elif name == "attachment":
             files.append({"name": part.get_filename(), "mime": part.get_content_type(),
@@ -323,6 +354,9 @@ class FaultHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._forward(self.server.next_fault())
 
+    def do_PUT(self) -> None:
+        self._forward(self.server.next_fault())
+
     def _forward(self, fault: str | None) -> None:
         length = int(self.headers.get("Content-Length", 0))
         if fault == "reset":
@@ -348,7 +382,7 @@ class FaultHandler(BaseHTTPRequestHandler):
         data = response.read()
         conn.close()
         self.server.forwarded.append(self.command)
-        if self.command == "POST":
+        if self.command in ("POST", "PUT"):
             self.server.upstream_answered.set()
         kept = {k: v for k, v in response.getheaders() if k.lower() not in HOP_HEADERS}
         return response.status, kept, data

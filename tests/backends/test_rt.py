@@ -42,7 +42,8 @@ def test_send_creates_ticket_with_attachments(rt_backend, rt_server, tmp_path):
 
 def test_status_and_replies(rt_backend, rt_server, tmp_path):
     ref = rt_backend.send(make_ticket(tmp_path))
-    assert rt_backend.remote_status(ref.remote_id).status == "new"
+    status = rt_backend.remote_status(ref.remote_id)
+    assert (status.status, status.desk_status) == ("open", "new")
     rt_server.correspond(ref.remote_id, "We have refunded your order.")
     status = rt_backend.remote_status(ref.remote_id)
     assert status.status == "open"

@@ -35,7 +35,11 @@ What the model does NOT cover (tests must not rely on it being Zendesk):
 
 - The agent side (Tickets API, triggers, automations, views, SLAs, e-mail notifications).
   Agents answer through ``ZendeskState.agent_comment`` and ``set_status`` instead.
-- ``PUT /api/v2/requests/{id}`` (replies, ``solved``), collaborators / CCs, follow-ups of
+- ``PUT /api/v2/requests/{id}`` is modelled only for a comment (with uploads) from the
+  requester and ``solved: true`` (Update Request, same Requests page): the comment reopens
+  a pending or solved request, a closed request refuses comments with 422, ``solved`` is
+  honoured only where ``can_be_solved_by_me``.  No ``Idempotency-Key`` on updates (the
+  docs describe keys for creation only), collaborators / CCs, follow-ups of
   closed requests, ticket forms, custom statuses, brands (multibrand), organizations,
   ``GET /api/v2/requests/search`` and the search index delay, sideloads other than
   ``include=users``, the ``since`` and ``role`` filters on comments.
@@ -240,6 +244,9 @@ class ZendeskHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._handle()
 
+    def do_PUT(self) -> None:
+        self._handle()
+
     def _handle(self) -> None:
         state = self.server.state
         parts = urlsplit(self.path)
@@ -283,6 +290,10 @@ class ZendeskHandler(BaseHTTPRequestHandler):
             return api.upload(query, body, self.headers.get("Content-Type", ""), user)
         if self.command == "POST" and segments == ["requests"]:
             return api.create(body, self.headers.get("Idempotency-Key"), user)
+        if self.command == "PUT" and segments[:1] == ["requests"] and len(segments) == 2:
+            if user is None:
+                raise not_authenticated()
+            return api.update(segments[1], body, user)
         if self.command == "GET" and segments == ["users", "me"]:
             return 200, {"user": user or ANONYMOUS_USER}, {}
         if self.command == "GET" and segments[:1] == ["requests"]:
@@ -383,6 +394,35 @@ class RequestsAPI:
             state._comment(request_id, requester["id"], text,
                            f"<div class=\"zd-comment\"><p>{html.escape(text)}</p></div>", files)
         return 201, {"request": stored}
+
+    def update(self, raw_id: str, body: bytes,
+               user: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+        """Update Request: the requester comments (reopening it) and/or marks it solved."""
+        state = self.state
+        try:
+            document = json.loads(body or b"{}")
+        except ValueError:
+            raise Answer(400, {"error": "Unprocessable JSON"}) from None
+        change = document.get("request") if isinstance(document, dict) else None
+        change = change if isinstance(change, dict) else {}
+        with state.lock:
+            request = self.own_request(raw_id, user)
+            if request["status"] == "closed":
+                raise record_invalid("status", "Status: closed prevents ticket update",
+                                     "ClosedPreventsUpdate")
+            comment = change.get("comment") if isinstance(change.get("comment"), dict) else None
+            if comment is not None and str(comment.get("body") or "").strip():
+                text = str(comment["body"])
+                files = self._take_uploads(comment.get("uploads"))
+                state._comment(request["id"], user["id"], text,
+                               f"<div class=\"zd-comment\"><p>{html.escape(text)}</p></div>",
+                               files)
+                if request["status"] in ("pending", "solved"):
+                    state.set_status(request["id"], "open")
+                request["updated_at"] = state.stamp()
+            if change.get("solved") is True and request["can_be_solved_by_me"]:
+                state.set_status(request["id"], "solved")
+        return 200, {"request": request}, {}
 
     def _anonymous_requester(self, request: dict[str, Any]) -> dict[str, Any]:
         state = self.state

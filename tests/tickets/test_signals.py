@@ -183,3 +183,35 @@ def test_sigterm_while_editing_a_draft_keeps_the_new_text(tmp_path):
     assert code == 143 and "draft ticket 1" in err, err
     body = tickets()[0]["body"]
     assert body.startswith("first words") and body.endswith("more words")
+
+
+def _sent_ticket() -> None:
+    """A ticket the (absent) desk has: reply needs a sent one; its backend is unreachable."""
+    from tests.backends.builders import http_config, write_config
+    from tests.backends.servers import free_port
+    from tokohelp.tickets.model import RemoteRef
+    from tokohelp.tickets.store import NewTicket, Store
+
+    write_config(http_config(f"http://127.0.0.1:{free_port()}/tickets",
+                             extra="timeout = 5\n[send]\nattempts = 1\n"))
+    os.environ["DESK_TOKEN"] = "desk-token"
+    store = Store()
+    ticket = store.create(NewTicket("Refund late", "Where is it?", "refund", backend="desk"), [])
+    store.mark_sent(ticket.id, RemoteRef("T1"))
+    store.close()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_while_writing_a_reply_keeps_it_in_a_recovery_file(tmp_path, signum,
+                                                                   monkeypatch):
+    monkeypatch.setenv("DESK_TOKEN", "desk-token")
+    _sent_ticket()
+    session = Session(tmp_path, ["ticket", "reply", "1"], types="Receipt number R-7.\n")
+    session.wait_for_editor()
+    os.kill(session.proc.pid, signum)
+    code, err = session.finish()
+    assert code == 128 + signum, err
+    assert "interrupted: the reply was not sent" in err and "Traceback" not in err
+    saved = Path(err.split("--body-file ")[1].split()[0])
+    assert saved.read_text().strip() == "Receipt number R-7."
+    assert oct(saved.stat().st_mode)[-3:] == "600"

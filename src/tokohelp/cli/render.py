@@ -73,6 +73,8 @@ VIEWS: dict[str, str] = {
     "SendReport": "tokohelp.cli.ticket_views:show_report",
     "DraftSaved": "tokohelp.cli.ticket_views:show_draft_saved",
     "TicketDeleted": "tokohelp.cli.ticket_views:show_deleted",
+    "ReplySent": "tokohelp.cli.reply_views:show_reply_sent",
+    "ReplyDryRun": "tokohelp.cli.reply_views:show_reply_dry_run",
     "TopicList": "tokohelp.cli.docs_cmd:show_topics",
     "TopicPage": "tokohelp.cli.docs_cmd:show_topic",
 }

@@ -173,6 +173,8 @@ def list_cmd(
     ctx: typer.Context,
     status: str | None = typer.Option(None, "--status",
                                       help=N_("Only draft, queued, sent or failed tickets.")),
+    refresh: bool = typer.Option(False, "--refresh",
+                                 help=N_("Ask the desks for new replies first.")),
     json_out: JsonOpt = False,
 ) -> None:
     """``ticket list``: the stored tickets."""
@@ -180,7 +182,7 @@ def list_cmd(
     from tokohelp.tickets import usecases
 
     session = session_of(ctx)
-    render(session, usecases.list_tickets(session, status), json_out)
+    render(session, usecases.list_tickets(session, status, refresh), json_out)
 
 
 @app.command("show", help=SHOW_HELP)
@@ -223,12 +225,13 @@ def _send_with_progress(session: Session, ids: list[int] | None, all_queued: boo
 
     targets = usecases.send_targets(session, ids, all_queued)
     if len(targets) < 2 or not session.err.is_terminal:
-        return usecases.send_tickets(session, targets)
+        return usecases.send_tickets(session, targets, all_queued=all_queued)
     from rich.progress import Progress
 
     with Progress(console=session.err, transient=True) as progress:
         task = progress.add_task(_("Sending tickets"), total=len(targets))
-        return usecases.send_tickets(session, targets, lambda _outcome: progress.advance(task))
+        return usecases.send_tickets(session, targets, lambda _outcome: progress.advance(task),
+                                     all_queued=all_queued)
 
 
 def _asker(session: Session) -> TerminalAsker:
@@ -269,3 +272,13 @@ def _progress(session: Session) -> Any:
         session.stderr.flush()
 
     return report
+
+
+def _register_reply() -> None:
+    """``ticket reply`` lives in its own module (``cli/ticket_reply.py``)."""
+    from tokohelp.cli.ticket_reply import REPLY_HELP, reply_cmd
+
+    app.command("reply", help=REPLY_HELP)(reply_cmd)
+
+
+_register_reply()

@@ -138,9 +138,15 @@ def show_list(env: Env, result: TicketList) -> None:
     for column in (0, 3, 4, 5):
         table.columns[column].no_wrap = True
     for t in result.tickets:
-        table.add_row(str(t.id), _status(t.status), safe(t.subject), safe(t.backend or "-"),
+        table.add_row(str(t.id), _status(t.status) + _new_reply(t.id, result),
+                      safe(t.subject), safe(t.backend or "-"),
                       safe(_remote_cell(t)), safe(local_time(t.created)))
     _print_unpadded(env, table)
+
+
+def _new_reply(ticket_id: int, result: TicketList) -> str:
+    """The mark of a ticket whose desk answered since it was last shown."""
+    return " [bold cyan]" + _("new reply") + "[/]" if ticket_id in result.new_replies else ""
 
 
 def _cards(env: Env, tickets: list[Ticket]) -> None:
@@ -179,6 +185,7 @@ def show_shown(env: Env, result: TicketShown) -> None:
             label=_("attached"), name=safe(a.name), mime=safe(a.mime),
             size=_("{count} bytes").format(count=a.size)), soft_wrap=True)
     _show_remote(env, result)
+    _show_pending_replies(env, result)
 
 
 def _fields(ticket: Ticket) -> list[tuple[str, Any]]:
@@ -197,12 +204,31 @@ def _show_remote(env: Env, result: TicketShown) -> None:
     status, word = result.remote.status, result.remote.desk_status
     shown = f"{status} ({word})" if word and word != status else status
     env.out.print(f"\n[bold]{_('Remote status:')}[/bold] {safe(shown)}")
+    from tokohelp.tickets.replying import without_footer
+
     for reply in result.remote.replies:
         env.out.print(f"\n[dim]{safe(reply.created)} · {safe(reply.author)}[/dim]")
-        env.out.print(safe(reply.text))
+        env.out.print(safe(without_footer(reply.text)))
         for name in reply.attachments:
             env.out.print("[dim]{label}[/dim] {name}".format(label=_("attachment:"),
                                                              name=safe(name)))
+
+
+def _show_pending_replies(env: Env, result: TicketShown) -> None:
+    """Your replies the desk does not have yet, with their status (sent ones are above)."""
+    for reply in result.replies:
+        if reply.status == "sent":
+            continue
+        head = _("{when} · you · reply {id} {status}").format(
+            when=safe(local_time(reply.created)), id=reply.id, status=_status(reply.status))
+        env.out.print(f"\n[dim]{head}[/dim]", soft_wrap=True)
+        env.out.print(safe(reply.body))
+        for a in reply.attachments:
+            env.out.print("[dim]{label}[/dim] {name}".format(label=_("attachment:"),
+                                                             name=safe(a.name)))
+        if reply.last_error:
+            env.out.print("[dim]{label}: {error}[/dim]".format(
+                label=_("last error"), error=safe(reply.last_error)), soft_wrap=True)
 
 
 def show_report(env: Env, result: SendReport) -> None:
@@ -217,6 +243,9 @@ def show_report(env: Env, result: SendReport) -> None:
 
 def outcome_line(o: SendOutcome) -> str:
     """``Ticket 3 sent to desk as ticket 41``, or ``Ticket 3: queued: <reason>``."""
+    if o.result == "sent" and hasattr(o.ticket, "ticket_id"):  # a reply (its message says so)
+        return _("Ticket {id}: [green]{message}[/]").format(id=o.ticket_id,
+                                                            message=safe(o.message))
     if o.result == "sent" and o.ticket is not None:
         return _("Ticket {id}: [green]{where}[/]").format(id=o.ticket_id,
                                                           where=sent_line(o.ticket))

@@ -66,3 +66,21 @@ class RemoteStatus:
     status: str                   # as the desk says it, or mapped to open/pending/solved/closed
     replies: list[RemoteReply] = field(default_factory=list)
     desk_status: str = ""         # the desk's own word where ``status`` is the mapped one
+
+
+@dataclass
+class Reply:
+    """A follow-up the user wrote on a sent ticket, kept in the store until delivered."""
+
+    id: int
+    ticket_id: int
+    body: str
+    status: str                   # queued, sent or failed (replies have no drafts)
+    created: str
+    idempotency_key: str          # stable for the reply's life; carried by every attempt
+    attachments: list[Attachment] = field(default_factory=list)
+    attempts: int = 0
+    last_error: str | None = None
+    remote_id: str | None = None
+    remote_url: str | None = None
+    updated: str = ""

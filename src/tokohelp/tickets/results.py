@@ -44,10 +44,16 @@ def remote_json(remote: RemoteStatus | None) -> dict[str, Any] | None:
 
 
 def outcome_json(outcome: SendOutcome) -> dict[str, Any]:
-    """One entry of ``ticket send --json``."""
-    return {"id": outcome.ticket_id, "result": outcome.result, "message": outcome.message,
-            "advice": outcome.advice,
-            "ticket": ticket_json(outcome.ticket) if outcome.ticket else None}
+    """One entry of ``ticket send --json``: a ticket's, or (``kind`` "reply") a reply's."""
+    from tokohelp.tickets.model import Reply
+
+    entry = {"id": outcome.ticket_id, "result": outcome.result, "message": outcome.message,
+             "advice": outcome.advice, "kind": "ticket"}
+    if isinstance(outcome.ticket, Reply):
+        from tokohelp.tickets.replying import reply_json
+
+        return {**entry, "kind": "reply", "ticket": None, "reply": reply_json(outcome.ticket)}
+    return {**entry, "ticket": ticket_json(outcome.ticket) if outcome.ticket else None}
 
 
 @dataclass
@@ -85,10 +91,12 @@ class TicketList:
     """``ticket list``: stored tickets, oldest first."""
 
     tickets: list[Ticket]
+    new_replies: set[int] = field(default_factory=set)  # agent replies not shown yet
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> list[dict[str, Any]]:
-        """One object per ticket."""
-        return [ticket_json(t) for t in self.tickets]
+        """One object per ticket, with ``new_reply``."""
+        return [{**ticket_json(t), "new_reply": t.id in self.new_replies} for t in self.tickets]
 
 
 @dataclass
@@ -98,11 +106,15 @@ class TicketShown:
     ticket: Ticket
     remote: RemoteStatus | None = None
     remote_error: str | None = None
+    replies: list[Any] = field(default_factory=list)  # the user's replies, as stored
 
     def to_json(self) -> dict[str, Any]:
-        """The ticket plus ``remote`` and ``remote_error``."""
+        """The ticket plus ``remote``, ``remote_error`` and the stored ``replies``."""
+        from tokohelp.tickets.replying import reply_json
+
         return {**ticket_json(self.ticket), "remote": remote_json(self.remote),
-                "remote_error": self.remote_error}
+                "remote_error": self.remote_error,
+                "replies": [reply_json(r) for r in self.replies]}
 
 
 @dataclass

@@ -87,14 +87,32 @@ def _not_sent(ticket: Ticket, outcome: SendOutcome | None) -> TokohelpError | No
         id=ticket.id, reason=outcome.message), outcome.advice)
 
 
-def list_tickets(session: Session, status: str | None) -> TicketList:
-    """Stored tickets, oldest first, optionally of one status."""
-    from tokohelp.tickets import service
+def list_tickets(session: Session, status: str | None, refresh: bool = False) -> TicketList:
+    """Stored tickets, oldest first, optionally of one status; "new reply" from the cache.
 
-    return TicketList(service.list_tickets(status, session.reading_store()))
+    Without ``refresh`` nothing goes over the network: the marks come from what
+    ``ticket show`` or an earlier ``--refresh`` fetched.
+    """
+    from tokohelp.tickets import replying, service
+    from tokohelp.tickets.reply_store import unseen_tickets
+
+    warnings = replying.refresh_threads(session) if refresh else []
+    store = session.store if refresh else session.reading_store()
+    tickets = service.list_tickets(status, store)
+    return TicketList(tickets, unseen_tickets(store), warnings)
 
 
 def show_ticket(session: Session, ticket_id: int) -> TicketShown:
+    """The local record, its replies and, once sent, the desk's thread (marked as seen)."""
+    from tokohelp.tickets import replying
+
+    shown = _shown(session, ticket_id)
+    shown.replies = replying.replies_of(session).for_ticket(shown.ticket.id)
+    replying.remember_thread(session, shown.ticket.id, shown.remote, seen=True)
+    return shown
+
+
+def _shown(session: Session, ticket_id: int) -> TicketShown:
     """The local record and, once sent, what the backend says (a failure is a note)."""
     from tokohelp.errors import TokohelpError
 
@@ -120,10 +138,25 @@ def send_targets(session: Session, ids: list[int] | None, all_queued: bool) -> l
 
 
 def send_tickets(session: Session, targets: list[int],
-                 progress: Callable[[SendOutcome], None] | None = None) -> SendReport:
-    """Send ``targets`` (drafts after the checks of ``ticket new``); each gets an outcome."""
+                 progress: Callable[[SendOutcome], None] | None = None, *,
+                 all_queued: bool = False) -> SendReport:
+    """Send ``targets`` (drafts after the checks of ``ticket new``), then their queued
+    replies (every queued reply with ``all_queued``); each gets an outcome."""
     outcomes = filing.send_all(targets, session.config, session.store, progress)
+    outcomes += _send_replies(session, None if all_queued else targets, progress)
     return SendReport(outcomes, _unsent(outcomes))
+
+
+def _send_replies(session: Session, ticket_ids: list[int] | None,
+                  progress: Callable[[SendOutcome], None] | None) -> list[SendOutcome]:
+    """The queued replies of the tickets sent (all of them with --all), after the tickets."""
+    from tokohelp.tickets import replying
+
+    try:
+        return replying.send_queued(session, ticket_ids, progress)
+    except KeyboardInterrupt as exc:
+        waiting = replying.tickets_with_queued_replies(session, ticket_ids)
+        raise filing.stays_queued(waiting or ticket_ids or [], exc) from None
 
 
 def _check_send_args(store: object, ids: list[int] | None, all_queued: bool) -> None:

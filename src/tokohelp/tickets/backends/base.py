@@ -10,7 +10,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
-from tokohelp.tickets.model import RemoteRef, RemoteStatus, Ticket
+from tokohelp.tickets.model import RemoteRef, RemoteStatus, Reply, Ticket
+
+REPLY_KEY_LINE = "tokohelp-reply-id: {key}"
 
 
 class Backend(ABC):
@@ -30,6 +32,23 @@ class Backend(ABC):
     @abstractmethod
     def find_existing(self, ticket: Ticket) -> RemoteRef | None:
         """After an attempt with unknown outcome: the remote ticket if it was created."""
+
+    def send_reply(self, ticket: Ticket, reply: Reply) -> RemoteRef:
+        """Add ``reply`` to the sent ``ticket`` at the desk (one attempt, carrying its key)."""
+        from tokohelp.errors import BackendError
+        from tokohelp.i18n import _
+
+        raise BackendError(_("backend '{name}' cannot send replies").format(name=self.name),
+                           _("Answer through the help desk's own page instead."),
+                           retryable=False)
+
+    def find_reply(self, ticket: Ticket, reply: Reply) -> RemoteRef | None:
+        """After a reply attempt of unknown outcome: the reply at the desk, if it arrived."""
+        return None
+
+    def describe_reply(self, ticket: Ticket, reply: Reply) -> dict[str, Any]:
+        """Exactly what send_reply() would transmit, secrets masked (for --dry-run)."""
+        return {}
 
     def remote_status(self, remote_id: str) -> RemoteStatus | None:
         """Status and replies where the backend can tell; None where it cannot."""

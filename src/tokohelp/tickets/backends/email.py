@@ -19,9 +19,9 @@ from tokohelp.i18n import _
 from tokohelp.redact import MASK
 from tokohelp.tickets.addresses import deliverable_email
 from tokohelp.tickets.backends import transport
-from tokohelp.tickets.backends.base import Backend
+from tokohelp.tickets.backends.base import REPLY_KEY_LINE, Backend
 from tokohelp.tickets.backends.rt import content
-from tokohelp.tickets.model import RemoteRef, Ticket
+from tokohelp.tickets.model import RemoteRef, Reply, Ticket
 
 if TYPE_CHECKING:
     import smtplib
@@ -54,6 +54,53 @@ class EmailBackend(Backend):
     def find_existing(self, ticket: Ticket) -> RemoteRef | None:
         """SMTP cannot tell; the receiver deduplicates by the stable Message-ID."""
         return None
+
+    def send_reply(self, ticket: Ticket, reply: Reply) -> RemoteRef:
+        """A reply message threaded to the ticket's message; a resend has the same Message-ID."""
+        message = self.reply_message(ticket, reply)
+        with self._deadline() as deadline:
+            smtp = self._guard(lambda: self._open(deadline), deadline, delivering=False)
+            try:
+                self._guard(lambda: self._hand_over(smtp, message), deadline, delivering=True)
+            finally:
+                _close(smtp)
+        return RemoteRef(remote_id=message["Message-ID"])
+
+    def describe_reply(self, ticket: Ticket, reply: Reply) -> dict[str, Any]:
+        """The reply message send_reply() would deliver; password masked, files summarised."""
+        message = self.reply_message(ticket, reply, with_files=False)
+        return {"smtp": f"{self.settings['host']}:{self.settings['port']}",
+                "security": self.settings["security"], "login": self.settings["username"],
+                "password": MASK if self._secret else None, "headers": dict(message.items()),
+                "body": reply_text(reply),
+                "attachments": [{"name": a.name, "mime": a.mime, "size": a.size}
+                                for a in reply.attachments]}
+
+    def reply_message(self, ticket: Ticket, reply: Reply, *,
+                      with_files: bool = True) -> EmailMessage:
+        """``Re: subject`` with In-Reply-To/References to the ticket's Message-ID."""
+        from email.message import EmailMessage
+        from email.utils import formatdate
+
+        original = ticket.remote_id or message_id(ticket)
+        message = EmailMessage()
+        message["From"] = self.settings["from"]
+        message["To"] = self.settings["to"]
+        message["Subject"] = subject_header("Re: " + _one_line(ticket.subject))
+        message["Date"] = formatdate(localtime=True)
+        message["Message-ID"] = reply_message_id(reply)
+        message["In-Reply-To"] = original
+        message["References"] = original
+        if ticket.email:
+            message["Reply-To"] = deliverable_email(ticket.email)
+        message["X-Tokohelp-Id"] = _safe_key(reply.idempotency_key)
+        message.set_content(reply_text(reply))
+        for attachment in reply.attachments if with_files else []:
+            maintype, _, subtype = attachment.mime.partition("/")
+            message.add_attachment(transport.read_attachment(attachment.stored_path),
+                                   maintype=maintype, subtype=subtype or "octet-stream",
+                                   filename=attachment.name)
+        return message
 
     def check(self) -> str:
         """Connect, secure and log in without sending anything."""
@@ -280,6 +327,17 @@ def subject_header(subject: str) -> str:
 def message_id(ticket: Ticket) -> str:
     """The same Message-ID for every attempt of the same ticket."""
     return f"<tokohelp-{_safe_key(ticket.idempotency_key)}@{MESSAGE_ID_DOMAIN}>"
+
+
+def reply_message_id(reply: Reply) -> str:
+    """The same Message-ID for every attempt of the same reply."""
+    return f"<tokohelp-{_safe_key(reply.idempotency_key)}@{MESSAGE_ID_DOMAIN}>"
+
+
+def reply_text(reply: Reply) -> str:
+    """The reply's text with its key line, as the other backends send it."""
+    return (reply.body.rstrip("\n") + "\n\n--\n"
+            + REPLY_KEY_LINE.format(key=reply.idempotency_key) + "\n")
 
 
 def _safe_key(key: str) -> str:

@@ -25,8 +25,8 @@ from tokohelp.errors import BackendError
 from tokohelp.i18n import _
 from tokohelp.tickets.addresses import deliverable_email
 from tokohelp.tickets.backends import transport
-from tokohelp.tickets.backends.base import Backend
-from tokohelp.tickets.model import RemoteRef, RemoteReply, RemoteStatus, Ticket
+from tokohelp.tickets.backends.base import REPLY_KEY_LINE, Backend
+from tokohelp.tickets.model import RemoteRef, RemoteReply, RemoteStatus, Reply, Ticket
 
 if TYPE_CHECKING:
     from tokohelp.tickets.backends.transport import Session
@@ -38,6 +38,9 @@ SUBJECT_PREFIX_BYTES = 150  # below RT's 200-byte cut, in UTF-8 bytes
 CLOCK_SLACK = dt.timedelta(days=1)  # RT's clock may differ from ours
 REPLY_TYPES = ("Correspond", "Comment")
 HISTORY_PAGE = 100         # transactions per page when reading replies
+# RT's lifecycle words -> the common set tokohelp shows (RT's word is kept beside it).
+COMMON_STATUS = {"new": "open", "open": "open", "stalled": "pending", "resolved": "solved",
+                 "rejected": "closed", "deleted": "closed"}
 
 
 class RTBackend(Backend):
@@ -69,13 +72,56 @@ class RTBackend(Backend):
                     return self._ref(remote_id)
         return None
 
+    def send_reply(self, ticket: Ticket, reply: Reply) -> RemoteRef:
+        """POST /REST/2.0/ticket/{id}/correspond once, with the files and the reply's key."""
+        body = self.reply_payload(reply, with_files=True)
+        with self._session() as http:
+            response = http.request("POST", self._api(f"ticket/{ticket.remote_id}/correspond"),
+                                    json=body)
+        transport.raise_for_status(response, self.label, creating=True)
+        return self._ref(ticket.remote_id)
+
+    def find_reply(self, ticket: Ticket, reply: Reply) -> RemoteRef | None:
+        """The ticket's message carrying the reply's key line, searched in its history."""
+        line = REPLY_KEY_LINE.format(key=reply.idempotency_key)
+        with self._session() as http:
+            texts = self._texts_by_transaction(http, str(ticket.remote_id))
+        if any(line in text.splitlines() for text in texts.values()):
+            return self._ref(ticket.remote_id)
+        return None
+
+    def describe_reply(self, ticket: Ticket, reply: Reply) -> dict[str, Any]:
+        """The request send_reply() makes, credentials masked, file contents summarised."""
+        from tokohelp.redact import mask_headers, mask_url_secrets
+
+        return {"method": "POST",
+                "url": mask_url_secrets(self._api(f"ticket/{ticket.remote_id}/correspond")),
+                "headers": mask_headers(self._auth_headers(masked=True)),
+                "json": self.reply_payload(reply, with_files=False)}
+
+    def reply_payload(self, reply: Reply, *, with_files: bool) -> dict[str, Any]:
+        """The correspond body: the text with its key line, and the files."""
+        names = [rt_file_name(a.name) for a in reply.attachments]
+        footer = [_("Attachment {number}: {name} (original name: {original})").format(
+                      number=n, name=name, original=a.name)
+                  for n, (name, a) in enumerate(zip(names, reply.attachments, strict=True), 1)
+                  if name != a.name]
+        footer.append(REPLY_KEY_LINE.format(key=reply.idempotency_key))
+        body: dict[str, Any] = {"Content": reply.body.rstrip("\n") + "\n\n--\n"
+                                + "\n".join(footer) + "\n", "ContentType": "text/plain"}
+        if reply.attachments:
+            body["Attachments"] = [_attachment(a, name, with_files)
+                                   for a, name in zip(reply.attachments, names, strict=True)]
+        return body
+
     def remote_status(self, remote_id: str) -> RemoteStatus | None:
         """Status from the ticket, replies from its Correspond/Comment transactions."""
         with self._session() as http:
             data = self._get(http, f"ticket/{remote_id}")
             replies = self._replies(http, remote_id)
-        return RemoteStatus(remote_id=str(remote_id), status=str(data.get("Status", "")),
-                            replies=replies)
+        word = str(data.get("Status", ""))
+        return RemoteStatus(remote_id=str(remote_id), status=COMMON_STATUS.get(word, word),
+                            replies=replies, desk_status=word)
 
     def check(self) -> str:
         """Fetch the configured queue: proves the URL, TLS, credentials and the queue."""

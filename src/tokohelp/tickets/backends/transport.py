@@ -138,7 +138,7 @@ class Session:
                                label=self.label, seconds=self.deadline.seconds),
                            _("The ticket may have arrived; tokohelp checks before sending "
                              "again."))
-        err.maybe_sent = method.upper() == "POST"
+        err.maybe_sent = method.upper() in ("POST", "PUT")
         return err
 
 
@@ -214,7 +214,7 @@ def transport_error(label: str, method: str, exc: Exception) -> BackendError:
                             retryable=False)
     err = BackendError(f"{label}: {_what(exc)} before the server answered",
                        "The ticket may have arrived; tokohelp checks before sending again.")
-    err.maybe_sent = method.upper() == "POST"
+    err.maybe_sent = method.upper() in ("POST", "PUT")
     return err
 
 

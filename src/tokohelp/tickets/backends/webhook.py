@@ -16,7 +16,7 @@ from tokohelp.i18n import _
 from tokohelp.redact import mask_url_secrets
 from tokohelp.tickets.backends import transport
 from tokohelp.tickets.backends.base import Backend
-from tokohelp.tickets.model import RemoteRef, RemoteReply, RemoteStatus, Ticket
+from tokohelp.tickets.model import RemoteRef, RemoteReply, RemoteStatus, Reply, Ticket
 
 if TYPE_CHECKING:
     from tokohelp.tickets.backends.transport import Session
@@ -56,6 +56,58 @@ class HttpBackend(Backend):
                 return None
             self._tied_to_key(http, data, ticket.idempotency_key)
         return self._ref(data)
+
+    def send_reply(self, ticket: Ticket, reply: Reply) -> RemoteRef:
+        """``POST {url}/{remote_id}/replies`` once; 201 (added) and 200 (key known) both count."""
+        body = self._reply_body(reply)
+        with self._session() as http:
+            response = http.request("POST", self._replies_url(ticket),
+                                    headers={"Idempotency-Key": reply.idempotency_key}, **body)
+        transport.raise_for_status(response, self.label, creating=True)
+        return self._ref(transport.json_body(response, self.label))
+
+    def find_reply(self, ticket: Ticket, reply: Reply) -> RemoteRef | None:
+        """``GET {url}/{remote_id}/replies?idempotency_key=KEY``: 200 echoing the key, or 404."""
+        with self._session() as http:
+            response = http.request("GET", self._replies_url(ticket),
+                                    params={"idempotency_key": reply.idempotency_key})
+        if response.status_code == 404:
+            return None
+        transport.raise_for_status(response, self.label)
+        data = transport.json_body(response, self.label)
+        if data.get("idempotency_key") != reply.idempotency_key:
+            raise self._ignores_key()
+        return self._ref(data)
+
+    def describe_reply(self, ticket: Ticket, reply: Reply) -> dict[str, Any]:
+        """The request send_reply() makes, with secrets masked and file contents summarised."""
+        from tokohelp.redact import mask_headers
+
+        headers = {**self._headers(), "Idempotency-Key": reply.idempotency_key}
+        public = ("Accept", "Idempotency-Key", *self.settings.get("public_headers", ()))
+        summary: dict[str, Any] = {"method": "POST",
+                                   "url": mask_url_secrets(self._replies_url(ticket)),
+                                   "headers": mask_headers(headers, public)}
+        if self.settings["attachments"] == "multipart":
+            summary["multipart"] = {"reply": reply_document(reply, None),
+                                    "attachment": [a.name for a in reply.attachments]}
+        else:
+            summary["json"] = reply_document(reply, "summary")
+        return summary
+
+    def _replies_url(self, ticket: Ticket) -> str:
+        from urllib.parse import quote
+
+        return f"{self.settings['url']}/{quote(str(ticket.remote_id), '')}/replies"
+
+    def _reply_body(self, reply: Reply) -> dict[str, Any]:
+        """httpx keyword arguments for the configured attachment mode."""
+        if self.settings["attachments"] == "base64":
+            return {"json": reply_document(reply, "base64")}
+        files = [("attachment", (a.name, transport.read_attachment(a.stored_path), a.mime))
+                 for a in reply.attachments]
+        part = ("reply", (None, json.dumps(reply_document(reply, None)), "application/json"))
+        return {"files": [part, *files]}
 
     def remote_status(self, remote_id: str) -> RemoteStatus | None:
         """``GET {status_url or url}/{id}`` -> ``{id, status, replies: [...]}``."""
@@ -156,6 +208,13 @@ def document(ticket: Ticket, contents: str | None) -> dict[str, Any]:
             "body": ticket.body, "category": ticket.category, "order_id": ticket.order_id,
             "email": ticket.email, "created": ticket.created,
             "attachments": [_attachment(a, contents) for a in ticket.attachments]}
+
+
+def reply_document(reply: Reply, contents: str | None) -> dict[str, Any]:
+    """The reply object of the contract (docs/backends.md, 'Replies')."""
+    return {"idempotency_key": reply.idempotency_key, "body": reply.body,
+            "created": reply.created,
+            "attachments": [_attachment(a, contents) for a in reply.attachments]}
 
 
 def _attachment(attachment: Any, contents: str | None) -> dict[str, Any]:

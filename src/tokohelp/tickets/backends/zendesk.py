@@ -28,8 +28,8 @@ from tokohelp.errors import BackendError
 from tokohelp.i18n import _
 from tokohelp.redact import MASK
 from tokohelp.tickets.backends import transport as web
-from tokohelp.tickets.backends.base import Backend
-from tokohelp.tickets.model import RemoteRef, RemoteReply, RemoteStatus, Ticket
+from tokohelp.tickets.backends.base import REPLY_KEY_LINE, Backend
+from tokohelp.tickets.model import RemoteRef, RemoteReply, RemoteStatus, Reply, Ticket
 
 if TYPE_CHECKING:
     import httpx
@@ -151,6 +151,51 @@ class ZendeskBackend(Backend):
                 if not data.get("next_page"):
                     return None
         return None
+
+    def send_reply(self, ticket: Ticket, reply: Reply) -> RemoteRef:
+        """Upload the files, then ``PUT /api/v2/requests/{id}`` with the comment, once."""
+        with self._session() as call:
+            tokens = self._tokens(call, reply)  # type: ignore[arg-type]
+            response = call("PUT", self._api(f"requests/{_path_id(str(ticket.remote_id))}"),
+                            json=self.reply_payload(reply, tokens))
+        raise_for_status(response, self.label, creating=True)
+        _unwrap(response, "request", self.label, creating=True)
+        self._uploads.pop(reply.idempotency_key, None)
+        return self._ref(ticket.remote_id)
+
+    def find_reply(self, ticket: Ticket, reply: Reply) -> RemoteRef | None:
+        """The request's comment carrying the reply's key line, if Zendesk has it."""
+        if self.settings["auth"] == "anonymous":
+            return None  # an anonymous requester cannot read comments through the API
+        line = REPLY_KEY_LINE.format(key=reply.idempotency_key)
+        with self._session() as call:
+            comments, _users = self._comments(call, f"requests/{_path_id(str(ticket.remote_id))}")
+        for comment in comments:
+            text = str(comment.get("plain_body") or comment.get("body") or "")
+            if any(part.strip() == line for part in text.splitlines()):
+                return self._ref(ticket.remote_id)
+        return None
+
+    def describe_reply(self, ticket: Ticket, reply: Reply) -> dict[str, Any]:
+        """The calls send_reply() makes, token masked and file contents summarised."""
+        auth = self._auth_header(masked=True)
+        calls: list[dict[str, Any]] = [
+            {"method": "POST", "url": self._upload_url(a.name),
+             "headers": {**auth, "Content-Type": a.mime}, "body": f"<{a.size} bytes>"}
+            for a in reply.attachments]
+        tokens = [f"<token from upload {n}>" for n in range(1, len(reply.attachments) + 1)]
+        calls.append({"method": "PUT",
+                      "url": self._api(f"requests/{_path_id(str(ticket.remote_id))}"),
+                      "headers": auth, "json": self.reply_payload(reply, tokens)})
+        return {"calls": calls}
+
+    def reply_payload(self, reply: Reply, tokens: list[str]) -> dict[str, Any]:
+        """The Update Request body: one comment with the key line and the uploads."""
+        comment: dict[str, Any] = {"body": reply.body.rstrip("\n") + "\n\n--\n"
+                                   + REPLY_KEY_LINE.format(key=reply.idempotency_key) + "\n"}
+        if tokens:
+            comment["uploads"] = tokens
+        return {"request": {"comment": comment}}
 
     def remote_status(self, remote_id: str) -> RemoteStatus | None:
         """The request's status (common word and Zendesk's) and the thread after the request."""

@@ -1,0 +1,271 @@
+"""Replies in the ticket store: kept before they are sent, sent at most once.
+
+A reply goes through the same outbox as a ticket: it is a row of its own
+(``queued``, ``sent`` or ``failed``) with its own idempotency key, attempts,
+last error, claim and in-flight flags, and private copies of its attachments,
+all written in one transaction before anything is sent.  The methods mirror
+the ticket methods of :class:`~tokohelp.tickets.store.Store` that the
+:class:`~tokohelp.tickets.sender.Sender` calls (claim, begin_attempt,
+attempt_failed, mark_sent, release, get, holder), so the one sender with its
+retries and its "did the timed-out attempt land?" look-up sends replies too.
+
+The tables are added by :func:`migrate` (``CREATE TABLE IF NOT EXISTS``, run on
+every open, so an older store gains them and nothing else changes).  The
+``thread_seen`` table caches how many agent messages the desk had when last
+fetched and when last shown, so ``ticket list`` marks "new reply" offline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+
+from tokohelp.errors import NotFoundError, StorageError
+from tokohelp.i18n import _
+from tokohelp.tickets.model import Attachment, RemoteRef, Reply
+from tokohelp.tickets.store import (
+    CheckedFile,
+    Claim,
+    Store,
+    claim_is_stale,
+    now_iso,
+    private_dir,
+    storage_errors,
+)
+
+REPLY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS replies (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    remote_id TEXT,
+    remote_url TEXT,
+    in_flight INTEGER NOT NULL DEFAULT 0,
+    maybe_sent INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT,
+    claimed_host TEXT,
+    claimed_pid INTEGER,
+    claimed_at REAL
+);
+CREATE TABLE IF NOT EXISTS reply_attachments (
+    reply_id INTEGER NOT NULL REFERENCES replies(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    stored_path TEXT NOT NULL,
+    PRIMARY KEY (reply_id, position)
+);
+CREATE INDEX IF NOT EXISTS replies_ticket ON replies(ticket_id);
+CREATE INDEX IF NOT EXISTS replies_status ON replies(status);
+CREATE TABLE IF NOT EXISTS thread_seen (
+    ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id) ON DELETE CASCADE,
+    agent_fetched INTEGER NOT NULL DEFAULT 0,
+    agent_seen INTEGER NOT NULL DEFAULT 0,
+    fetched_at TEXT
+);
+"""
+
+REPLY_FIELDS = ("id", "ticket_id", "body", "status", "created", "idempotency_key", "attempts",
+                "last_error", "remote_id", "remote_url", "updated")
+REPLY_COLUMNS = ", ".join(REPLY_FIELDS)
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Add the reply tables where they are missing (idempotent, one transaction)."""
+    have = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if {"replies", "reply_attachments", "thread_seen"} <= have:
+        return
+    db.executescript(f"BEGIN IMMEDIATE; {REPLY_SCHEMA} COMMIT;")
+
+
+class ReplyStore:
+    """The replies of one open :class:`Store`; same database, same transactions."""
+
+    def __init__(self, store: Store) -> None:
+        self.tickets = store
+        self.root = store.root
+        self.path = store.path
+        self.db = store.db
+        self.dir = store.attachments_dir / "replies"
+        with storage_errors(self.path):
+            migrate(self.db)
+
+    # -- creating and reading ----------------------------------------------------------
+
+    def create(self, ticket_id: int, body: str, files: list[CheckedFile]) -> Reply:
+        """Store a queued reply and private copies of its files, all or nothing."""
+        key = f"reply-{uuid.uuid4()}"
+        staging = self.dir / f".new-{key}"
+        try:
+            if files:
+                with storage_errors(self.dir):
+                    private_dir(self.dir)
+                self.tickets._stage_files(staging, files)
+            reply_id = self._insert(ticket_id, body, key, staging, files)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(staging)
+            raise
+        return self.get(reply_id)
+
+    def _insert(self, ticket_id: int, body: str, key: str, staging: Path,
+                files: list[CheckedFile]) -> int:
+        from tokohelp.tickets.store import _stored_name
+
+        stamp = now_iso()
+        with self.tickets._tx() as db:
+            cur = db.execute(
+                "INSERT INTO replies (ticket_id, body, status, created, updated,"
+                " idempotency_key) VALUES (?, ?, 'queued', ?, ?, ?)",
+                (ticket_id, body, stamp, stamp, key))
+            reply_id = int(cur.lastrowid or 0)
+            final = self.dir / str(reply_id)
+            if final.exists():  # left by a crash before a commit that never happened
+                shutil.rmtree(final)
+            if files:
+                os.replace(staging, final)
+            db.executemany(
+                "INSERT INTO reply_attachments (reply_id, position, name, mime, size,"
+                " stored_path) VALUES (?, ?, ?, ?, ?, ?)",
+                [(reply_id, pos, f.name, f.mime, f.size, str(final / _stored_name(pos, f.name)))
+                 for pos, f in enumerate(files)])
+        return reply_id
+
+    def get(self, reply_id: int) -> Reply:
+        """One reply with its attachments; NotFoundError when there is none."""
+        with storage_errors(self.path):
+            row = self.db.execute(f"SELECT {REPLY_COLUMNS} FROM replies WHERE id = ?",
+                                  (reply_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(_("no reply {id}").format(id=reply_id),
+                                    _("See a ticket's replies with: tokohelp ticket show ID"))
+            return self._reply(row)
+
+    def for_ticket(self, ticket_id: int) -> list[Reply]:
+        """The ticket's replies, oldest first."""
+        with storage_errors(self.path):
+            rows = self.db.execute(f"SELECT {REPLY_COLUMNS} FROM replies WHERE ticket_id = ?"
+                                   " ORDER BY id", (ticket_id,)).fetchall()
+            return [self._reply(r) for r in rows]
+
+    def ids_with_status(self, status: str, ticket_ids: list[int] | None = None) -> list[int]:
+        """Ids of replies in ``status``, oldest first, optionally of some tickets only."""
+        with storage_errors(self.path):
+            rows = self.db.execute("SELECT id, ticket_id FROM replies WHERE status = ?"
+                                   " ORDER BY id", (status,)).fetchall()
+        return [r[0] for r in rows if ticket_ids is None or r[1] in ticket_ids]
+
+    def _reply(self, row: tuple) -> Reply:
+        reply = Reply(**dict(zip(REPLY_FIELDS, row, strict=True)))
+        rows = self.db.execute(
+            "SELECT name, mime, size, stored_path FROM reply_attachments WHERE reply_id = ?"
+            " ORDER BY position", (reply.id,)).fetchall()
+        reply.attachments = [Attachment(n, m, s, Path(p)) for n, m, s, p in rows]
+        return reply
+
+    # -- claiming and sending (the Sender's store interface) ---------------------------
+
+    def claim(self, reply_id: int, owner: str) -> Claim | None:
+        """Take the right to send ``reply_id``; None when sent or held by a live process."""
+        with self.tickets._tx() as db:
+            row = db.execute(
+                "SELECT status, claimed_by, claimed_host, claimed_pid, claimed_at, in_flight,"
+                " maybe_sent FROM replies WHERE id = ?", (reply_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(_("no reply {id}").format(id=reply_id))
+            status, holder, host, pid, at, in_flight, maybe_sent = row
+            if status not in ("queued", "failed"):
+                return None
+            if holder is not None and not claim_is_stale(host, pid, at, bool(in_flight)):
+                return None
+            db.execute(
+                "UPDATE replies SET claimed_by = ?, claimed_host = ?, claimed_pid = ?,"
+                " claimed_at = ?, maybe_sent = ?, in_flight = 0 WHERE id = ?",
+                (owner, socket.gethostname(), os.getpid(), time.time(),
+                 int(bool(maybe_sent or in_flight)), reply_id))
+        return Claim(self.get(reply_id), owner, bool(maybe_sent or in_flight))  # type: ignore[arg-type]
+
+    def holder(self, reply_id: int) -> tuple[str | None, int | None]:
+        """Who holds the claim (host, pid), for telling the user."""
+        with storage_errors(self.path):
+            row = self.db.execute("SELECT claimed_host, claimed_pid FROM replies WHERE id = ?",
+                                  (reply_id,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def begin_attempt(self, reply_id: int, owner: str, backend: str) -> int:
+        """Count an attempt and mark it in flight; StorageError if the claim was lost."""
+        with self.tickets._tx() as db:
+            cur = db.execute(
+                "UPDATE replies SET attempts = attempts + 1, in_flight = 1, claimed_at = ?,"
+                " updated = ? WHERE id = ? AND claimed_by = ?",
+                (time.time(), now_iso(), reply_id, owner))
+            if cur.rowcount != 1:
+                raise StorageError(_("reply {id}: another tokohelp process took it over").format(
+                    id=reply_id))
+            return int(db.execute("SELECT attempts FROM replies WHERE id = ?",
+                                  (reply_id,)).fetchone()[0])
+
+    def attempt_failed(self, reply_id: int, owner: str, error: str, maybe_sent: bool) -> None:
+        """Record why an attempt failed; an unknown outcome is remembered for good."""
+        self._owned_update(reply_id, owner,
+                           "last_error = ?, in_flight = 0, maybe_sent = MAX(maybe_sent, ?)",
+                           (error, int(maybe_sent)))
+
+    def mark_sent(self, reply_id: int, ref: RemoteRef) -> None:
+        """The desk has the reply: keep its reference and drop any claim."""
+        with self.tickets._tx() as db:
+            db.execute(
+                "UPDATE replies SET status = 'sent', remote_id = ?, remote_url = ?,"
+                " last_error = NULL, in_flight = 0, maybe_sent = 0, claimed_by = NULL,"
+                " updated = ? WHERE id = ?", (ref.remote_id, ref.url, now_iso(), reply_id))
+
+    def release(self, reply_id: int, owner: str, status: str | None = None) -> None:
+        """Give the claim back; an attempt cut short in flight is kept as ``maybe_sent``."""
+        sets = ("claimed_by = NULL, maybe_sent = MAX(maybe_sent, in_flight), in_flight = 0"
+                + (", status = ?" if status else ""))
+        self._owned_update(reply_id, owner, sets, (status,) if status else ())
+
+    def _owned_update(self, reply_id: int, owner: str, sets: str, args: tuple) -> None:
+        with self.tickets._tx() as db:
+            db.execute(f"UPDATE replies SET {sets}, updated = ? WHERE id = ? AND claimed_by = ?",
+                       (*args, now_iso(), reply_id, owner))
+
+    # -- what the desk said, cached for ``ticket list`` --------------------------------
+
+    def record_fetch(self, ticket_id: int, agent_messages: int, *, seen: bool) -> None:
+        """Remember how many agent messages the desk has; ``seen`` when they were shown."""
+        with self.tickets._tx() as db:
+            db.execute(
+                "INSERT INTO thread_seen (ticket_id, agent_fetched, agent_seen, fetched_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT(ticket_id) DO UPDATE SET"
+                " agent_fetched = excluded.agent_fetched, fetched_at = excluded.fetched_at,"
+                " agent_seen = CASE WHEN ? THEN excluded.agent_fetched ELSE agent_seen END",
+                (ticket_id, agent_messages, agent_messages if seen else 0, now_iso(),
+                 int(seen)))
+
+
+def unseen_tickets(store: Store) -> set[int]:
+    """For ``ticket list``: tickets with unseen agent replies; a store without the table has none.
+
+    Read-only: a store opened read-only (full disk) cannot be migrated, and a store
+    that never had a reply fetched has nothing to mark.
+    """
+    try:
+        rows = store.db.execute(
+            "SELECT ticket_id FROM thread_seen WHERE agent_fetched > agent_seen").fetchall()
+    except sqlite3.Error:
+        return set()
+    return {r[0] for r in rows}
