@@ -183,9 +183,20 @@ class Session:
         from tokohelp.errors import ConfigError
 
         try:
-            return article_dirs(self.config)
+            dirs = article_dirs(self.config)
         except ConfigError:
-            return article_dirs(Config(path=config_path()))
+            dirs = article_dirs(Config(path=config_path()))
+        self._warn_missing(dirs)
+        return dirs
+
+    def _warn_missing(self, dirs: list[Path]) -> None:
+        """A library folder that is not there (a TOKOHELP_ARTICLES typo) is said, not hidden."""
+        from tokohelp.i18n import _
+
+        for folder in dirs:
+            if not folder.is_dir():
+                self.warn(_("article folder {path} does not exist; check TOKOHELP_ARTICLES")
+                          .format(path=folder))
 
     # -- resources, opened lazily once ----------------------------------------------
 

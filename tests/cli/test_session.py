@@ -189,3 +189,19 @@ def test_store_and_backends_are_opened_once_per_session(isolated_home):
     assert (session.opened["store"], session.opened["backend"]) == (1, 1)
     session.close()
     assert "store" not in session.__dict__
+
+
+def test_a_missing_article_folder_is_warned_about(monkeypatch, tmp_path):
+    monkeypatch.setenv("TOKOHELP_ARTICLES", str(tmp_path / "nowhere"))
+    result = runner.invoke(app, ["search", "refund"])
+    assert f"article folder {tmp_path / 'nowhere'} does not exist" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_ticket_list_mentions_a_broken_config(isolated_home):
+    path = isolated_home / "config" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[backends.x\n", encoding="utf-8")
+    result = runner.invoke(app, ["ticket", "list"])
+    assert result.exit_code == 0
+    assert "invalid TOML" in result.stderr

@@ -96,10 +96,19 @@ def list_tickets(session: Session, status: str | None, refresh: bool = False) ->
     from tokohelp.tickets import replying, service
     from tokohelp.tickets.reply_store import unseen_tickets
 
-    warnings = replying.refresh_threads(session) if refresh else []
+    warnings = _config_warning(session) + (replying.refresh_threads(session) if refresh else [])
     store = session.store if refresh else session.reading_store()
     tickets = service.list_tickets(status, store)
     return TicketList(tickets, unseen_tickets(store), warnings)
+
+
+def _config_warning(session: Session) -> list[str]:
+    """Listing needs no config, but a broken one must not go unmentioned (issue 13)."""
+    try:
+        _ = session.config  # reading it is the check
+    except TokohelpError as exc:
+        return [exc.message]
+    return []
 
 
 def show_ticket(session: Session, ticket_id: int) -> TicketShown:
