@@ -22,6 +22,8 @@ CLICK_MESSAGES = (
     N_("Usage: "), N_("Options"), N_("Arguments"), N_("Commands"),
     N_("Show this message and exit."), N_("required"), N_("default: {default}"),
     N_("No such command {name!r}."), N_("Missing command."),
+    N_("Install completion for the current shell."),
+    N_("Show completion for the current shell, to copy it or customize the installation."),
 )
 _SAVED = "_tokohelp_msgids"
 
