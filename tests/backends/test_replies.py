@@ -160,6 +160,55 @@ def test_rt_timeout_after_the_reply_arrived_still_one_reply(rt_server, monkeypat
     store.close()
 
 
+@pytest.mark.rt
+def test_rt_sigkill_during_a_reply_send_then_exactly_one_reply(rt_server, monkeypatch,
+                                                               fault_proxy):
+    """Killed while RT's answer to the correspond POST is held: the next send finds it."""
+    monkeypatch.setenv("RT_PASSWORD", rt_server.password)
+    write_config(rt_config(rt_server.url, extra=f"timeout = {WAIT}\n"))
+    ticket = file_ticket("RT killed reply")
+    proxy = fault_proxy(rt_server.url, hold=WAIT)
+    proxy.plan = ["hold"]
+    write_config(rt_config(proxy.url, extra=f"timeout = {WAIT}\n"))
+    command = [sys.executable, "-m", "tokohelp", "ticket", "reply", str(ticket["id"]), "-m",
+               "Receipt number R-8.", "--yes"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               stdin=subprocess.DEVNULL, env=os.environ.copy())
+    wait_until(lambda: proxy.upstream_answered.is_set() or process.poll() is not None,
+               "RT's answer to the reply")
+    assert process.poll() is None, "tokohelp ended before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(30)
+    store = Store()
+    [stored] = ReplyStore(store).for_ticket(ticket["id"])
+    assert stored.status == "queued"  # killed before it could record the answer
+    store.close()
+    write_config(rt_config(rt_server.url, extra=f"timeout = {WAIT}\n"))
+    again = subprocess.run([sys.executable, "-m", "tokohelp", "ticket", "send",
+                            str(ticket["id"])], capture_output=True, text=True, timeout=WAIT * 2)
+    assert again.returncode == 0, again.stderr
+    store = Store()
+    assert ReplyStore(store).get(stored.id).status == "sent"
+    store.close()
+    assert rt_replies_with(rt_server, ticket["remote_id"], stored.idempotency_key) == 1
+
+
+@pytest.mark.rt
+@pytest.mark.parametrize("plan", [["500"], ["reset"]])
+def test_rt_reply_after_a_server_fault_is_sent_once(rt_server, monkeypatch, fault_proxy, plan):
+    monkeypatch.setenv("RT_PASSWORD", rt_server.password)
+    write_config(rt_config(rt_server.url, extra=f"timeout = {WAIT}\n"))
+    ticket = file_ticket(f"RT reply {plan[0]}")
+    proxy = fault_proxy(rt_server.url)
+    proxy.plan = list(plan)
+    write_config(rt_config(proxy.url, extra=f"timeout = {WAIT}\n[send]\nbackoff_seconds = 0.1\n"))
+    reply = run("ticket", "reply", str(ticket["id"]), "-m", "Receipt R-9.", "--yes", "--json")
+    assert reply.exit_code == 0, reply.output
+    key = json.loads(reply.stdout)["idempotency_key"]
+    assert proxy.faults_done == plan
+    assert rt_replies_with(rt_server, ticket["remote_id"], key) == 1
+
+
 # -- Zendesk ----------------------------------------------------------------------------
 
 
