@@ -58,6 +58,14 @@ class ConfigError(TokohelpError):
     status = ExitStatus.CONFIG
 
 
+class MissingSecretError(ConfigError):
+    """The config is right but the secret it names is not there (an unset variable).
+
+    Unlike a wrong value this is a condition of the moment, like a server that is
+    down: a ticket can be stored and sent once the secret is exported.
+    """
+
+
 class BadInputError(TokohelpError):
     """Input data is unusable: an attachment, a body file, an article."""
 

@@ -193,7 +193,7 @@ CASES = [
          config="channels = 5\n"),
     Case("secret-variable-unset", [*NEW, "-m", BODY], CONFIG,
          "environment variable TKH_UNSET_TOKEN is not set",
-         config=HOOK + 'token_env = "TKH_UNSET_TOKEN"\n'),
+         config=HOOK + 'token_env = "TKH_UNSET_TOKEN"\n', keeps="queued"),
     # -- storage (7): unwritable or damaged user directories ----------------------------
     Case("data-dir-under-file-new", [*NEW, "-m", BODY], STORAGE, "Not a directory",
          files={"afile": b"x"}, env={"TOKOHELP_DATA_DIR": "@afile/data"}, keeps="rescued"),

@@ -95,3 +95,24 @@ def test_a_store_failing_after_delivery_says_the_ticket_was_filed(desks, monkeyp
     assert [r["method"] for r in desks.state.requests].count("POST") == 1  # found, not re-sent
     store = Store()
     assert (store.get(1).status, store.get(1).remote_id) == ("sent", "T1")
+
+
+def test_a_missing_secret_keeps_the_piped_message_as_a_queued_ticket(isolated_home, monkeypatch):
+    """Issue 13: an unset password_env refused ticket new and the piped text was gone."""
+    from typer.testing import CliRunner
+
+    from tokohelp.cli import app
+
+    monkeypatch.delenv("NOPE_PW", raising=False)
+    path = isolated_home / "config" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('default_backend = "d"\n[backends.d]\ntype = "rt"\n'
+                    'url = "http://127.0.0.1:9"\nusername = "root"\npassword_env = "NOPE_PW"\n',
+                    encoding="utf-8")
+    result = CliRunner().invoke(app, ["ticket", "new", "-s", "Refund", "-c", "refund", "--yes"],
+                                input="my long story about the refund\n")
+    assert result.exit_code == 4
+    assert "ticket 1 is stored (queued) but not sent" in result.stderr
+    assert "Export NOPE_PW" in result.stderr and "tokohelp ticket send 1" in result.stderr
+    shown = CliRunner().invoke(app, ["ticket", "show", "1", "--json"])
+    assert '"status": "queued"' in shown.stdout and "my long story" in shown.stdout

@@ -15,6 +15,8 @@ from tokohelp.errors import (
     AbortedError,
     BackendError,
     BadInputError,
+    ConfigError,
+    MissingSecretError,
     StorageError,
     TokohelpError,
     UsageError,
@@ -33,6 +35,7 @@ from tokohelp.tickets.results import (
 
 if TYPE_CHECKING:
     from tokohelp.session import Session
+    from tokohelp.tickets.backends.base import Backend
     from tokohelp.tickets.drafts import DraftChange
     from tokohelp.tickets.intake import Asker, IntakeRequest
     from tokohelp.tickets.model import Ticket
@@ -46,7 +49,7 @@ def new_ticket(session: Session, request: IntakeRequest, asker: Asker, *, dry_ru
     from tokohelp import config
     from tokohelp.tickets import intake, snapshot
 
-    target = session.backend(request.backend)
+    target, missing = _backend_or_missing_secret(session, request.backend)
     with snapshot.staging() as staging:
         deps = filing.intake_deps(session.config, session.article_lang, staging,
                                   config.data_dir(), lambda: session.store,
@@ -60,9 +63,32 @@ def new_ticket(session: Session, request: IntakeRequest, asker: Asker, *, dry_ru
         filed = filing.file_ticket(gathered, target, session.config, lambda: session.store,
                                    config.data_dir(), report)
     created = filed.created
+    if missing is not None:
+        return TicketFiled(created.ticket, created.store_path, None, filed.notes,
+                           _secret_missing(created.ticket, missing), [])
     notes = no_backend_notes(created.ticket.id, created.store_path) if target is None else []
     return TicketFiled(created.ticket, created.store_path, created.outcome, filed.notes,
                        _not_sent(created.ticket, created.outcome), notes)
+
+
+def _backend_or_missing_secret(session: Session, name: str | None
+                               ) -> tuple[Backend | None, MissingSecretError | None]:
+    """The backend; or, when only its secret is missing, none yet and why (issue 13).
+
+    Everything typed is then stored as a queued ticket, to be sent once the secret
+    is exported, instead of being refused with nothing kept.
+    """
+    try:
+        return session.backend(name), None
+    except MissingSecretError as exc:
+        return None, exc
+
+
+def _secret_missing(ticket: Ticket, exc: MissingSecretError) -> ConfigError:
+    return ConfigError(_("ticket {id} is stored (queued) but not sent: {reason}").format(
+                           id=ticket.id, reason=exc.message),
+                       _("{hint} Then run: tokohelp ticket send {id}").format(
+                           hint=exc.hint, id=ticket.id))
 
 
 def no_backend_notes(ticket_id: int, store_path: object) -> list[str]:

@@ -12,7 +12,7 @@ import math
 import os
 from typing import TYPE_CHECKING, Any
 
-from tokohelp.errors import BackendError, ConfigError, NotFoundError
+from tokohelp.errors import BackendError, MissingSecretError, NotFoundError
 from tokohelp.i18n import _
 from tokohelp.redact import register_secret
 
@@ -245,9 +245,11 @@ def _secret(config: Config, key: str, table: dict[str, Any], what: str) -> str |
 def _env_secret(config: Config, key: str, variable: str) -> str:
     value = os.environ.get(variable)
     if not value:
-        raise ConfigError(f"{config.where(key)}: key '{key}': environment variable "
-                          f"{variable} is not set",
-                          f"Export {variable} with the secret before running tokohelp.")
+        raise MissingSecretError(
+            _("{where}: key '{key}': environment variable {variable} is not set").format(
+                where=config.where(key), key=key, variable=variable),
+            _("Export {variable} with the secret before running tokohelp.").format(
+                variable=variable))
     register_secret(value)
     return value
 
