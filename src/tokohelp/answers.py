@@ -202,6 +202,12 @@ def search(session: Session, query: str, category: str | None = None,
     """Ranked search over the library; on no match the answer carries suggestions."""
     from tokohelp import catalog
 
+    if not query.strip():
+        from tokohelp.errors import UsageError
+        from tokohelp.i18n import _
+
+        raise UsageError(_("give the words to search for"),
+                         _("Example: tokohelp search refund belum masuk"))
     lang = session.article_lang
     chosen = resolve_category(session, category)
     found = catalog.search(query, lang, chosen, limit, session.index,

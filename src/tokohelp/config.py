@@ -104,10 +104,10 @@ def _load_toml_text(text: str, path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(_("{path}: invalid TOML: {problem}").format(path=path, problem=exc),
-                          _("Fix the file or run 'tokohelp config init --force'.")) from None
+                          _("Fix that line, then run 'tokohelp config check'.")) from None
     except RecursionError:
         raise ConfigError(_("{path}: invalid TOML: values nested too deeply").format(path=path),
-                          _("Fix the file or run 'tokohelp config init --force'.")) from None
+                          _("Fix that line, then run 'tokohelp config check'.")) from None
 
 
 _HEADER = r"^\s*\[+\s*([^\]]+?)\s*\]+\s*(?:#.*)?$"  # compiled only when a key is located

@@ -135,7 +135,11 @@ def to_toml(data: dict[str, Any], prefix: str = "") -> str:
     for k, v in data.items():
         if isinstance(v, dict):
             name = f"{prefix}.{_toml_key(k)}" if prefix else _toml_key(k)
-            text += f"\n[{name}]\n" + to_toml(v, name)
+            inner = to_toml(v, name)
+            if any(not isinstance(x, dict) for x in v.values()):
+                text += f"\n[{name}]\n" + inner
+            else:  # only sub-tables (or nothing): no empty header of its own
+                text += inner
     return text
 
 

@@ -205,3 +205,31 @@ def test_ticket_list_mentions_a_broken_config(isolated_home):
     result = runner.invoke(app, ["ticket", "list"])
     assert result.exit_code == 0
     assert "invalid TOML" in result.stderr
+
+
+def test_search_without_words_is_a_usage_error():
+    result = runner.invoke(app, ["search"])
+    assert result.exit_code == 2 and "give the words to search for" in result.stderr
+
+
+def test_config_mistakes_are_named(isolated_home):
+    path = isolated_home / "config" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('default_backend = "desk"\n', encoding="utf-8")
+    check = runner.invoke(app, ["config", "check"])
+    assert check.exit_code == 4 and "no [backends.desk] table" in check.stderr
+    path.write_text('defualt_backend = "desk"\n', encoding="utf-8")
+    assert "did you mean 'default_backend'?" in runner.invoke(app, ["config", "check"]).stderr
+    path.write_text('[backends.m]\ntype = "email"\nhost = "127.0.0.1"\nfrom = "a@b.example"\n'
+                    'to = "c@d.example"\nsecurity = "none"\ntimout = 3\n', encoding="utf-8")
+    assert "did you mean 'timeout'?" in runner.invoke(app, ["config", "check"]).output
+    path.write_text("[backends]\n", encoding="utf-8")
+    assert "[backends]" not in runner.invoke(app, ["config", "show"]).stdout
+    path.write_text("[backends.x\n", encoding="utf-8")
+    broken = runner.invoke(app, ["config", "check"])
+    assert "Fix that line" in broken.stderr and "init --force" not in broken.stderr
+
+
+def test_channel_card_title_names_id_and_kind_once():
+    out = runner.invoke(app, ["--lang", "en", "contact", "--channel", "email"]).stdout
+    assert out.splitlines()[0].strip() == "Email (email)"

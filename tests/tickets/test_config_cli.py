@@ -82,7 +82,7 @@ def test_init_writes_a_private_example_with_no_active_backend(isolated_home):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     text = path.read_text()
-    for needle in ('type = "rt"', 'type = "http"', 'type = "email"', "cs@tokopedia.com"):
+    for needle in ('type = "rt"', 'type = "http"', 'type = "email"', "helpdesk@example.invalid"):
         assert needle in text
     from tokohelp.tickets.backends import load_backend
 
@@ -95,7 +95,7 @@ def test_init_refuses_to_overwrite_without_force(isolated_home):
     assert result.exit_code == 4 and "--force" in result.stderr
     assert path.read_text() == "lang = 'id'\n"
     assert run("config", "init", "--force").exit_code == 0
-    assert "cs@tokopedia.com" in path.read_text()
+    assert "helpdesk@example.invalid" in path.read_text()
 
 
 def test_every_example_backend_is_valid_once_uncommented(isolated_home, monkeypatch):

@@ -55,7 +55,7 @@ EXAMPLE = """\
 # port = 587
 # security = "starttls"          # starttls | ssl | none (none: loopback only)
 # from = "me@example.com"
-# to = "cs@tokopedia.com"
+# to = "helpdesk@example.invalid"
 # username = "me@example.com"
 # password_env = "SMTP_PASSWORD"
 

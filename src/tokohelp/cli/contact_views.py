@@ -87,7 +87,8 @@ def show_card(env: Env, result: ChannelCard) -> None:
     """One channel in full: facts, steps for the platform(s), notes, provenance."""
     card, lang = result.card, result.lang
     ch = card.channel
-    env.out.print(f"{_bold(pick(ch.name, lang))} [dim]({safe(ch.id)}, {ch.kind})[/dim]")
+    labels = [ch.id] + ([ch.kind] if ch.kind != ch.id else [])  # "Email (email)", not twice
+    env.out.print(f"{_bold(pick(ch.name, lang))} [dim]({safe(', '.join(labels))})[/dim]")
     for label, value in _facts(ch, lang):
         env.out.print(f"  [bold]{safe(label)}:[/bold] {value}")
     for step_set in card.steps:

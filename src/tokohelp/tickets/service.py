@@ -19,6 +19,7 @@ from tokohelp.errors import (
     TokohelpError,
     UsageError,
 )
+from tokohelp.i18n import _
 from tokohelp.redact import scrub
 from tokohelp.tickets.model import STATUSES, Attachment, RemoteStatus, Ticket
 from tokohelp.tickets.store import CheckedFile, NewTicket, Store, now_iso, open_store
@@ -198,11 +199,42 @@ def check_settings(cfg: Config) -> None:
     from tokohelp.tickets.filing import profile_email
     from tokohelp.tickets.sender import policy_from_config
 
+    check_top_level_keys(cfg)
+    _check_default_backend(cfg)
     check_configured_lang(cfg)
     limits_from_config(cfg)
     policy_from_config(cfg)
     load_channels(cfg)
     profile_email(cfg)
+
+
+TOP_LEVEL = ("lang", "article_lang", "default_backend", "backends", "send", "attachments",
+             "channels", "profile", "sources", "library")
+
+
+def check_top_level_keys(cfg: Config) -> None:
+    """A misspelt top-level key (``defualt_backend``) is named, with the key it resembles.
+
+    A key that resembles none is left alone: it is not a typo of ours, and the file may
+    carry the user's own notes.
+    """
+    import difflib
+
+    for key in cfg.data:
+        if key not in TOP_LEVEL:
+            close = difflib.get_close_matches(key, TOP_LEVEL, n=1, cutoff=0.75)
+            if close:
+                raise cfg.fail(key, _("unknown; did you mean '{key}'?").format(key=close[0]))
+
+
+def _check_default_backend(cfg: Config) -> None:
+    """``default_backend`` must name a ``[backends.NAME]`` table that exists."""
+    default = cfg.get("default_backend", None, str)
+    tables = cfg.get("backends", {}, kind=dict)
+    if default and default not in tables:
+        raise cfg.fail("default_backend", _(
+            "names backend '{name}', but there is no [backends.{name}] table").format(
+                name=default))
 
 
 def check_backends(cfg: Config | None = None) -> list[BackendCheck]:

@@ -56,6 +56,11 @@ def load_backend(config: Config, name: str | None = None) -> Backend | None:
     """The named backend (or the default one); None when no backend is configured at all."""
     tables = config.get("backends", {}, kind=dict)
     if not tables and name is None:
+        default = config.get("default_backend", kind=str)
+        if default:
+            raise config.fail("default_backend", _(
+                "names backend '{name}', but there is no [backends.{name}] table").format(
+                    name=default))
         return None
     name = name or _default_name(config, tables)
     if name not in tables:
@@ -90,13 +95,24 @@ def _check_table(config: Config, key: str, table: dict[str, Any]) -> str:
     allowed = {**COMMON_KEYS, **KEYS[kind]}
     for item, value in table.items():
         if item not in allowed:
-            raise config.fail(f"{key}.{item}",
-                              f"unknown for type '{kind}'; known: {', '.join(sorted(allowed))}")
+            raise config.fail(f"{key}.{item}", unknown_key(item, allowed, kind))
         _check_type(config, f"{key}.{item}", value, allowed[item])
     for item in REQUIRED[kind]:
         if not table.get(item):
             raise config.fail(f"{key}.{item}", f"required for type '{kind}'")
     return kind
+
+
+def unknown_key(item: str, allowed: Any, kind: str) -> str:
+    """'unknown ...; did you mean X?' when a known key is one typo away, else the list."""
+    import difflib
+
+    close = difflib.get_close_matches(item, list(allowed), n=1, cutoff=0.75)
+    if close:
+        return _("unknown for type '{kind}'; did you mean '{key}'?").format(kind=kind,
+                                                                            key=close[0])
+    return _("unknown for type '{kind}'; known: {keys}").format(
+        kind=kind, keys=", ".join(sorted(allowed)))
 
 
 def _check_type(config: Config, key: str, value: Any, kind: Any) -> None:
