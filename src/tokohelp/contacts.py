@@ -512,12 +512,17 @@ def _gate_sentence(gated: list[Channel], key: str, lang: str) -> str:
 
 # --- opening ----------------------------------------------------------------
 
+def international(digits: str) -> str:
+    """An Indonesian number in the form a phone dials from anywhere: 021... -> +6221..."""
+    return "+62" + digits[1:] if digits.startswith("0") else digits
+
+
 def link_for(channel: Channel, lang: str, topic: str | None = None) -> str:
     """``tel:`` digits, a ``mailto:`` with a subject, or the channel's web address."""
     from urllib.parse import quote
 
     if channel.kind == "phone":
-        return "tel:" + re.sub(r"[^\d+]", "", channel.address)
+        return "tel:" + international(re.sub(r"[^\d+]", "", channel.address))
     if channel.kind == "email":
         subject = " ".join((topic or "").split()) or pick(channel.subject, lang) or "Tokopedia"
         return f"mailto:{channel.address}?subject={quote(subject)}"

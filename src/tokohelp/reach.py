@@ -56,10 +56,10 @@ class ChannelTable:
 class ChannelCard:
     """``contact --channel ID``: one channel with its steps for a platform (None: all)."""
 
-    __slots__ = ("card", "lang", "warnings")
+    __slots__ = ("card", "lang", "verbose", "warnings")
 
-    def __init__(self, lang: str, card: Card) -> None:
-        self.lang, self.card = lang, card
+    def __init__(self, lang: str, card: Card, verbose: bool = False) -> None:
+        self.lang, self.card, self.verbose = lang, card, verbose  # verbose: show provenance
         self.warnings: list[str] = []
 
     def to_json(self) -> dict[str, Any]:
@@ -123,13 +123,13 @@ def table(session: Session, tier: str | None = None) -> ChannelTable:
 
 
 def card(session: Session, channel: str, platform: str | None = None,
-         tier: str | None = None) -> ChannelCard:
+         tier: str | None = None, verbose: bool = False) -> ChannelCard:
     """One channel in full, named by id, name or number; warns when ``tier`` may not use it."""
     from tokohelp.contacts import card as build_card
     from tokohelp.contacts import check_tier
 
     found = build_card(resolve_channel(session, channel), platform, session.channels)
-    result = ChannelCard(session.lang, found)
+    result = ChannelCard(session.lang, found, verbose)
     if not found.channel.eligible(check_tier(tier)):
         result.warnings.append(gate_warning(session, found.channel, tier))
     return result

@@ -264,7 +264,7 @@ def test_override_steps_in_plain_form_apply_everywhere():
 
 def test_links_for_each_kind():
     channels = {c.id: c for c in contacts.load_channels()}
-    assert contacts.link_for(channels["phone"], "en") == "tel:02180647333"
+    assert contacts.link_for(channels["phone"], "en") == "tel:+622180647333"
     assert contacts.link_for(channels["email"], "en") == (
         "mailto:contact@tokopedia.com?subject=Question%20for%20Tokopedia%20support")
     assert contacts.link_for(channels["email"], "en", "refund  & late") == (
@@ -305,9 +305,9 @@ def recording_opener(tmp_path: Path) -> Path:
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX shell script")
 def test_open_link_runs_tokohelp_opener_with_the_link(tmp_path, monkeypatch):
     monkeypatch.setenv("TOKOHELP_OPENER", shlex.quote(str(recording_opener(tmp_path))))
-    opened = contacts.open_link("tel:02180647333")
+    opened = contacts.open_link("tel:+622180647333")
     assert opened.opened and not opened.problem
-    assert (tmp_path / "opened.txt").read_text() == "tel:02180647333"
+    assert (tmp_path / "opened.txt").read_text() == "tel:+622180647333"
 
 
 def test_open_link_reports_a_failing_opener(monkeypatch):

@@ -51,6 +51,8 @@ WaitedOpt = Annotated[int | None, typer.Option(
 OpenOpt = Annotated[bool, typer.Option(
     "--open",
     help=N_("Open the channel (phone, mail or web link); prints the link over SSH."))]
+VerboseOpt = Annotated[bool, typer.Option(
+    "--verbose", "-v", help=N_("With --channel: also say where each fact comes from."))]
 WordsArg = Annotated[list[str] | None, typer.Argument(
     metavar="[WORDS]...", help=N_("More words of the --for topic (no quotes needed)."),
     show_default=False)]
@@ -63,7 +65,7 @@ app = typer.Typer(add_completion=False, rich_markup_mode=None)  # help text: cli
 def contact_cmd(ctx: typer.Context, channel: ChannelOpt = None, platform: PlatformOpt = None,
                 topic: TopicOpt = None, words: WordsArg = None, tier: TierOpt = None,
                 waited_days: WaitedOpt = None, open_: OpenOpt = False,
-                json_out: JsonOpt = False) -> None:
+                verbose: VerboseOpt = False, json_out: JsonOpt = False) -> None:
     """``tokohelp contact``: parse, call :mod:`tokohelp.reach`, render."""
     from tokohelp import reach
     from tokohelp.cli.render import render
@@ -75,7 +77,7 @@ def contact_cmd(ctx: typer.Context, channel: ChannelOpt = None, platform: Platfo
     if open_:
         result = reach.open_channel(session, channel, text, tier_id, waited_days)
     elif channel:
-        result = reach.card(session, channel, platform_id, tier_id)
+        result = reach.card(session, channel, platform_id, tier_id, verbose)
     elif text or waited_days is not None:
         result = reach.advise(session, text, tier_id, waited_days)
     else:

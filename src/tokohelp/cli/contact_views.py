@@ -103,7 +103,8 @@ def show_card(env: Env, result: ChannelCard) -> None:
         env.out.print("\n" + _bold(_("Good to know")))
         for note in notes:
             env.out.print(f"  • {safe(note)}")
-    env.out.print(f"\n[dim]{_provenance(ch)}[/dim]")
+    if result.verbose:
+        env.out.print(f"\n[dim]{_provenance(ch)}[/dim]")
     env.out.print(_dim(_("Open it: tokohelp contact --channel {id} --open").format(id=ch.id)))
 
 
