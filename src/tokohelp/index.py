@@ -13,7 +13,7 @@ import os
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +41,7 @@ FULL_CHECK_SECONDS = 600
 CHAMPIONS = 200
 # From this many files on, articles are analysed in a process per core.
 PARALLEL_FILES = 2000
+PROGRESS_EVERY = 100  # files between two progress reports of a rebuild
 # Build workers check this often whether the building process still exists.
 WATCH_SECONDS = 0.5
 # Temporary build files start with this; one older than STALE_BUILD_SECONDS is stale.
@@ -189,8 +190,13 @@ def index_path(cache: Path, dirs: list[Path]) -> Path:
     return cache / "index" / f"articles-{blake2b(key, digest_size=8).hexdigest()}.sqlite"
 
 
-def open_index(dirs: list[Path], cache: Path, *, rebuild: bool = False) -> Index:
-    """Open the index for ``dirs``, rebuilding it first when the articles changed."""
+def open_index(dirs: list[Path], cache: Path, *, rebuild: bool = False,
+               progress: Callable[[int, int], None] | None = None) -> Index:
+    """Open the index for ``dirs``, rebuilding it first when the articles changed.
+
+    ``progress(done, total)`` hears how far a rebuild has got (a big library takes
+    seconds, and a person at a terminal should see that something is happening).
+    """
     path = index_path(cache, dirs)
     db = None if rebuild else _open_existing(path)
     damaged = db is None and not rebuild and path.is_file()
@@ -201,7 +207,7 @@ def open_index(dirs: list[Path], cache: Path, *, rebuild: bool = False) -> Index
         except sqlite3.DatabaseError as exc:
             damaged = not is_busy(exc)
         db.close()
-    problems = build_index(dirs, path, snapshot(dirs))
+    problems = build_index(dirs, path, snapshot(dirs), progress)
     return Index(_connect(path), path, problems, rebuilt=True, dirs=dirs,
                  notices=[damaged_notice()] if damaged else [])
 
@@ -282,7 +288,8 @@ def _mark_checked(path: Path) -> None:
         _checked_marker(path).touch()
 
 
-def build_index(dirs: list[Path], path: Path, snap: Snapshot) -> list[ArticleProblem]:
+def build_index(dirs: list[Path], path: Path, snap: Snapshot,
+                progress: Callable[[int, int], None] | None = None) -> list[ArticleProblem]:
     """Build a fresh index into a temp file and move it into place atomically."""
     import tempfile
 
@@ -295,7 +302,7 @@ def build_index(dirs: list[Path], path: Path, snap: Snapshot) -> list[ArticlePro
     except OSError as exc:
         raise _cannot_write(path, exc.strerror) from None
     try:
-        problems = _fill(Path(tmp), dirs, snap)
+        problems = _fill(Path(tmp), dirs, snap, progress)
         os.replace(tmp, path)
         _mark_checked(path)
     except (OSError, sqlite3.Error) as exc:  # a full disk fails here, not at mkstemp
@@ -476,14 +483,17 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="tokohelp-parent-watch", daemon=True).start()
 
 
-def _fill(tmp: Path, dirs: list[Path], snap: Snapshot) -> list[ArticleProblem]:
+def _fill(tmp: Path, dirs: list[Path], snap: Snapshot,
+          progress: Callable[[int, int], None] | None = None) -> list[ArticleProblem]:
     db = sqlite3.connect(tmp)
     db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
     words: dict[str, set[str]] = {lang: set() for lang in LANG_BITS}
     df: dict[str, Counter[str]] = {lang: Counter() for lang in LANG_BITS}
     problems: list[ArticleProblem] = []
     with db:
-        for item in _analyzed(dirs):
+        for done, item in enumerate(_analyzed(dirs), start=1):
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done, snap.files)
             if isinstance(item, ArticleProblem):
                 problems.append(item)
             else:

@@ -211,7 +211,13 @@ class Session:
         from tokohelp.index import open_index
 
         self.opened["index"] += 1
-        index = open_index(self.article_dirs, cache_dir(), rebuild=rebuild)
+        progress = BuildProgress(self) if _isatty(self.stderr) else None
+        try:
+            index = open_index(self.article_dirs, cache_dir(), rebuild=rebuild,
+                               progress=progress)
+        finally:
+            if progress is not None:
+                progress.close()
         self.__dict__["index"] = index
         return index
 
@@ -300,6 +306,38 @@ class Session:
 
         text = strip_control(text) + (f"\n{strip_control(hint)}" if hint else "")
         self.stderr.write(redact(text) + "\n")
+
+
+BIG_LIBRARY = 2000  # files from which a rebuild shows a progress bar on a terminal
+
+
+class BuildProgress:
+    """A progress bar on stderr for rebuilding a big library's index (seconds, not ms).
+
+    Small libraries rebuild too fast for a bar to help, so it appears only from
+    ``BIG_LIBRARY`` files, at the first report of the build.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session, self.bar, self.task = session, None, None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < BIG_LIBRARY:
+            return
+        if self.bar is None:
+            from rich.progress import Progress
+
+            from tokohelp.i18n import _
+
+            self.bar = Progress(console=self.session.err, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(_("Building the search index"), total=total)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        """Take the bar off the screen, whatever ended the build."""
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _isatty(stream: Any) -> bool:

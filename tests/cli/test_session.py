@@ -233,3 +233,25 @@ def test_config_mistakes_are_named(isolated_home):
 def test_channel_card_title_names_id_and_kind_once():
     out = runner.invoke(app, ["--lang", "en", "contact", "--channel", "email"]).stdout
     assert out.splitlines()[0].strip() == "Email (email)"
+
+
+def test_rebuilding_a_big_library_shows_progress_on_a_terminal(tmp_path, monkeypatch):
+    import io
+
+    from tokohelp import index, session as session_module
+    from tokohelp.session import Session
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    root = make_library(tmp_path / "big")
+    monkeypatch.setenv("TOKOHELP_ARTICLES", str(root))
+    monkeypatch.setattr(session_module, "BIG_LIBRARY", 1)
+    monkeypatch.setattr(index, "PROGRESS_EVERY", 1)
+    err = Terminal()
+    Session(stderr=err, stdout=io.StringIO()).open_index(rebuild=True)
+    assert "Building the search index" in err.getvalue()
+    quiet = io.StringIO()  # not a terminal: no bar
+    Session(stderr=quiet, stdout=io.StringIO()).open_index(rebuild=True)
+    assert quiet.getvalue() == ""
