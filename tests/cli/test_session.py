@@ -238,7 +238,8 @@ def test_channel_card_title_names_id_and_kind_once():
 def test_rebuilding_a_big_library_shows_progress_on_a_terminal(tmp_path, monkeypatch):
     import io
 
-    from tokohelp import index, session as session_module
+    from tokohelp import index
+    from tokohelp import session as session_module
     from tokohelp.session import Session
 
     class Terminal(io.StringIO):
