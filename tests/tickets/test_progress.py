@@ -52,6 +52,26 @@ def test_retries_show_progress_on_a_terminal(isolated_home, monkeypatch, tmp_pat
     assert proc.returncode == 6
 
 
+def test_ticket_send_shows_retry_progress_on_a_terminal(isolated_home, monkeypatch, tmp_path):
+    """The same progress for a retried ticket send as for ticket new (issue 12 item 5)."""
+    monkeypatch.setenv("TOKOHELP_ARTICLES", str(make_library(tmp_path / "lib")))
+    with Webhook() as gone:
+        dead = gone.url
+    hook_config(isolated_home, dead, monkeypatch)
+    assert run(*ARGS, "-m", "x").exit_code == 6  # stored, queued
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "tokohelp", "ticket", "send", "1"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=terminal)
+    os.close(terminal)
+    try:
+        seen = read_until(controller, b"sending... attempt 2 of 2, retrying in", proc)
+    finally:
+        proc.wait(timeout=WAIT)
+        os.close(controller)
+    assert b"sending... attempt 2 of 2, retrying in" in seen, seen
+    assert proc.returncode == 6
+
+
 def test_no_progress_lines_when_stderr_is_not_a_terminal(isolated_home, monkeypatch, tmp_path):
     monkeypatch.setenv("TOKOHELP_ARTICLES", str(make_library(tmp_path / "lib")))
     with Webhook() as gone:

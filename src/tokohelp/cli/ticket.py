@@ -225,7 +225,8 @@ def _send_with_progress(session: Session, ids: list[int] | None, all_queued: boo
 
     targets = usecases.send_targets(session, ids, all_queued)
     if len(targets) < 2 or not session.err.is_terminal:
-        return usecases.send_tickets(session, targets, all_queued=all_queued)
+        return usecases.send_tickets(session, targets, all_queued=all_queued,
+                                     report=_progress(session))
     from rich.progress import Progress
 
     with Progress(console=session.err, transient=True) as progress:

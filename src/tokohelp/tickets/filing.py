@@ -259,14 +259,15 @@ def refused_outcome(ticket: Ticket, problem: str) -> SendOutcome:
 
 
 def send_all(ids: list[int], cfg: Config, store: Store,
-             progress: Callable[[SendOutcome], None] | None = None) -> list[SendOutcome]:
+             progress: Callable[[SendOutcome], None] | None = None,
+             report: Callable[[Retrying], None] | None = None) -> list[SendOutcome]:
     """Send ``ids`` (queuing checked drafts first); Ctrl-C names the tickets that stay queued."""
     from tokohelp.tickets import service
 
     refused = queue_drafts(store, ids, cfg, category_choices("en", cfg))  # names of both languages
     to_send = [i for i in ids if i not in refused]
     try:
-        outcomes = service.send(to_send, progress, cfg=cfg, store=store)
+        outcomes = service.send(to_send, progress, cfg=cfg, store=store, report=report)
     except KeyboardInterrupt as exc:
         raise stays_queued(_not_sent(store, to_send), exc) from None
     by_id = {o.ticket_id: o for o in outcomes}

@@ -135,8 +135,12 @@ def send_targets(ids: list[int] | None, store: Store | None = None) -> list[int]
 
 
 def send(ids: list[int], progress: Callable[[SendOutcome], None] | None = None, *,
-         cfg: Config | None = None, store: Store | None = None) -> list[SendOutcome]:
-    """Send each ticket through its backend; one ticket's failure never stops the others."""
+         cfg: Config | None = None, store: Store | None = None,
+         report: Callable[[Any], None] | None = None) -> list[SendOutcome]:
+    """Send each ticket through its backend; one ticket's failure never stops the others.
+
+    ``report`` hears each wait between attempts (``filing.Retrying``), for progress lines.
+    """
     cfg = cfg or load_config()
     store = store or open_store()
     senders: dict[str | None, Any] = {}
@@ -144,7 +148,7 @@ def send(ids: list[int], progress: Callable[[SendOutcome], None] | None = None, 
     for ticket_id in ids:
         outcome = send_one(store, ticket_id,
                             lambda tid=ticket_id: _sender_for(store, store.get(tid), cfg,
-                                                              senders))
+                                                              senders, report, tid))
         outcomes.append(outcome)
         if progress:
             progress(outcome)
@@ -173,7 +177,8 @@ def _reread(store: Store, ticket_id: int) -> Ticket | None:
         return None
 
 
-def _sender_for(store: Store, ticket: Ticket, cfg: Config, cache: dict[str | None, Any]) -> Any:
+def _sender_for(store: Store, ticket: Ticket, cfg: Config, cache: dict[str | None, Any],
+                report: Callable[[Any], None] | None = None, ticket_id: int = 0) -> Any:
     """One Sender per backend name, so each backend is loaded once per run."""
     if ticket.backend not in cache:
         backend = load_backend(cfg, ticket.backend)
@@ -181,14 +186,19 @@ def _sender_for(store: Store, ticket: Ticket, cfg: Config, cache: dict[str | Non
             raise ConfigError("no backend configured",
                               "Add one to the config file (see: tokohelp docs backends), or "
                               "start from 'tokohelp config init'.")
-        cache[ticket.backend] = _sender(store, backend, cfg)
-    return cache[ticket.backend]
+        cache[ticket.backend] = _sender(store, backend, cfg, report)
+    sender = cache[ticket.backend]
+    sender.sleep.start(ticket_id)
+    return sender
 
 
-def _sender(store: Store, backend: Backend, cfg: Config) -> Any:
+def _sender(store: Store, backend: Backend, cfg: Config,
+            report: Callable[[Any], None] | None = None) -> Any:
+    from tokohelp.tickets.filing import RetrySleep
     from tokohelp.tickets.sender import Sender, policy_from_config
 
-    return Sender(store, backend, policy_from_config(cfg))
+    policy = policy_from_config(cfg)
+    return Sender(store, backend, policy, RetrySleep(policy.attempts, report))
 
 
 def check_settings(cfg: Config) -> None:

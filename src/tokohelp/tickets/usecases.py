@@ -174,10 +174,11 @@ def send_targets(session: Session, ids: list[int] | None, all_queued: bool) -> l
 
 def send_tickets(session: Session, targets: list[int],
                  progress: Callable[[SendOutcome], None] | None = None, *,
-                 all_queued: bool = False) -> SendReport:
+                 all_queued: bool = False,
+                 report: Callable[[filing.Retrying], None] | None = None) -> SendReport:
     """Send ``targets`` (drafts after the checks of ``ticket new``), then their queued
     replies (every queued reply with ``all_queued``); each gets an outcome."""
-    outcomes = filing.send_all(targets, session.config, session.store, progress)
+    outcomes = filing.send_all(targets, session.config, session.store, progress, report)
     outcomes += _send_replies(session, None if all_queued else targets, progress)
     return SendReport(outcomes, _unsent(outcomes))
 
