@@ -350,7 +350,40 @@ def _isatty(stream: Any) -> bool:
 def _console(stream: TextIO) -> Console:
     from rich.console import Console
 
-    return Console(file=stream, highlight=False, emoji=False)
+    target = stream if _isatty(stream) else TrimmedLines(stream)
+    return Console(file=target, highlight=False, emoji=False)
+
+
+class TrimmedLines:
+    """A text stream that drops the spaces Rich pads lines with, for piped output.
+
+    A table fills every line to the console width; in a file or a pipe that is only
+    trailing blanks for the next program to trip over (issue 12).
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream, self.pending = stream, ""
+
+    def write(self, text: str) -> int:
+        """Pass on every complete line with its trailing spaces removed."""
+        *lines, self.pending = (self.pending + text).split("\n")
+        if lines:
+            self.stream.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        """Pass on what is left of an unfinished line, then flush."""
+        if self.pending:
+            self.stream.write(self.pending)
+            self.pending = ""
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        """Never a terminal: only piped output is trimmed."""
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
 
 
 def _close(resource: Any) -> None:

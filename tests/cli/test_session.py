@@ -256,3 +256,9 @@ def test_rebuilding_a_big_library_shows_progress_on_a_terminal(tmp_path, monkeyp
     quiet = io.StringIO()  # not a terminal: no bar
     Session(stderr=quiet, stdout=io.StringIO()).open_index(rebuild=True)
     assert quiet.getvalue() == ""
+
+
+@pytest.mark.parametrize("args", [["contact"], ["categories"], ["list"]])
+def test_piped_tables_end_lines_without_padding(args):
+    out = runner.invoke(app, ["--lang", "en", *args]).stdout
+    assert out.strip() and [line for line in out.splitlines() if line.endswith(" ")] == []
