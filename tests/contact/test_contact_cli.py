@@ -285,3 +285,12 @@ def test_show_raw_and_json_have_no_channel_list():
 def test_show_in_indonesian_names_channels_in_indonesian():
     result = runner.invoke(app, ["--lang", "id", "show", "contact-customer-service"])
     assert "Hubungi CS Tokopedia" in result.stdout and "Pusat Bantuan" in result.stdout
+
+
+def test_wrapped_steps_and_notes_hang_under_their_text(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "50")
+    lines = run("--lang", "en", "contact", "--channel", "phone").stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("  1. "))
+    assert lines[start + 1].startswith("     ") and lines[start + 1].strip()  # under "Call"
+    notes = [i for i, line in enumerate(lines) if line.startswith("  • ")]
+    assert notes and lines[notes[0] + 1].startswith("    ")

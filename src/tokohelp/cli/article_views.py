@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tokohelp.cli.output import Env, safe
+from tokohelp.cli.output import Env, print_hanging, safe
 from tokohelp.i18n import N_, _, format_date
 from tokohelp.safe import strip_control
 
@@ -113,7 +113,7 @@ def show_hits(env: Env, hits: list[Hit], lang: str, *, footer: bool = True) -> N
         env.out.print(f"[bold]{number}. {safe(hit.title)}[/bold]{note}")
         env.out.print(f"   [cyan]{safe(hit.slug)}[/cyan] · {safe(hit.category)}")
         if hit.snippet:
-            env.out.print("   ", _highlighted(hit), sep="")
+            print_hanging(env, "", _highlighted(hit), indent=2)
     if footer:
         env.out.print("[dim]" + safe(read_one(hits[0].slug)) + "[/dim]")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tokohelp.cli.output import Env, safe
+from tokohelp.cli.output import Env, print_hanging, safe
 from tokohelp.contacts import Advice, Channel, pick
 from tokohelp.i18n import N_, _
 from tokohelp.safe import strip_control
@@ -97,12 +97,12 @@ def show_card(env: Env, result: ChannelCard) -> None:
         heading = _bold(_("Steps"))
         env.out.print(f"\n{heading} [dim]({safe(where)})[/dim]")
         for number, step in enumerate(pick(step_set.steps, lang, []), start=1):
-            env.out.print(f"  {number}. {safe(step)}")
+            print_hanging(env, f"{number}.", safe(step))
     notes = pick(ch.notes, lang, [])
     if notes:
         env.out.print("\n" + _bold(_("Good to know")))
         for note in notes:
-            env.out.print(f"  • {safe(note)}")
+            print_hanging(env, "•", safe(note))
     if result.verbose:
         env.out.print(f"\n[dim]{_provenance(ch)}[/dim]")
     env.out.print(_dim(_("Open it: tokohelp contact --channel {id} --open").format(id=ch.id)))
@@ -118,7 +118,7 @@ def show_advice(env: Env, result: ChannelAdvice) -> None:
         ch = rec.channel
         env.out.print(f"[bold]{rec.rank}. {safe(pick(ch.name, lang))}[/bold] "
                       f"[dim]({safe(ch.id)})[/dim] {_reach(ch)}")
-        env.out.print(f"   {safe(rec.reason)}")
+        print_hanging(env, "", safe(rec.reason), indent=2)
     if advice.note:
         env.err.print(_dim(advice.note))
     if advice.picks:

@@ -37,3 +37,18 @@ def emit_json(env: Session, payload: Any) -> None:
 def safe(text: str) -> str:
     """Shorthand for making untrusted text inert in Rich markup."""
     return inert(text)
+
+
+def print_hanging(env: Session, marker: str, body: Any, indent: int = 2) -> None:
+    """Print ``marker`` then ``body``; wrapped lines line up under the body, not at column 0.
+
+    ``body`` is Rich markup (already made safe) or a Rich renderable.
+    """
+    from rich.padding import Padding
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    grid.add_row(marker, body)
+    env.out.print(Padding(grid, (0, 0, 0, indent)) if indent else grid)
