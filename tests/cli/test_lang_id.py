@@ -1,4 +1,4 @@
-"""Every command of the face runs in Indonesian and shows no English catalogue message.
+"""Every command runs in Indonesian and shows no English catalogue message.
 
 Each run below uses ``--lang id`` (before or after the command) and covers a main path:
 the human view, ``--help``, and each error status of docs/exit-codes.md that the command
@@ -108,6 +108,22 @@ RUNS = [
     (["config", "check", "--help"], 0),
     (["config", "frobnicate"], 2),
     (["frobnicate"], 2),
+    (["ticket", "--help"], 0),
+    (["ticket", "new", "--help"], 0),
+    (["ticket", "new", "-s", "Dana belum masuk", "-c", "refund", "-m", "Sudah seminggu.",
+      "--yes"], 0),
+    (["ticket", "new", "-s", "Dana", "-c", "refund", "-m", "x", "--email", "a,b@c.id"], 2),
+    (["ticket", "new", "-s", "Dana", "-c", "refund", "-m", "x", "-a", "/nonexistent.png"], 5),
+    (["ticket", "list"], 0),
+    (["ticket", "show", "99"], 3),
+    (["ticket", "send"], 2),
+    (["ticket", "edit", "--help"], 0),
+    (["ticket", "delete", "99", "--yes"], 3),
+    (["ticket", "reply", "--help"], 0),
+    (["ticket", "reply", "99", "-m", "halo"], 3),
+    (["docs"], 0),  # the topics themselves are English documents
+    (["sync"], 3),
+    (["sync", "--help"], 0),
 ]
 
 
