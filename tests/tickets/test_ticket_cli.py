@@ -436,3 +436,19 @@ def test_whole_flow_over_email_to_a_real_smtp_server(isolated_home, tmp_path):
     assert mail["Message-ID"] == ticket["remote_id"] and mail["Subject"] == "Refund not received"
     [part] = [p for p in mail.walk() if p.get_filename()]
     assert (part.get_filename(), part.get_payload(decode=True)) == ("shot.png", PNG)
+
+
+def test_the_interactive_flow_speaks_indonesian(terminal, tmp_path, monkeypatch):
+    """Prompts, the article offer, the editor template and the result, all in Indonesian."""
+    from tests.cli.test_lang_id import english_in
+
+    template = tmp_path / "template.txt"
+    script = tmp_path / "editor.sh"
+    script.write_text(f'#!/bin/sh\ncp "$1" {template}\nprintf "Sudah dibayar Senin.\\n" > "$1"\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("VISUAL", str(script))
+    result = run("--lang", "id", "ticket", "new",
+                 input="Dana refund belum masuk\nPengembalian Dana\ntidak\n\n\n\n")
+    assert result.exit_code == 0, result.output
+    assert english_in(result.stdout + result.stderr + template.read_text()) == []
+    assert "Subjek" in result.output
