@@ -340,15 +340,9 @@ def _build_is_stale(path: Path) -> bool:
 
 
 def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # someone else's process, or a platform that cannot tell: keep it
-    return True
+    from tokohelp.processes import alive
+
+    return pid == os.getpid() or alive(pid)
 
 
 def _cannot_write(path: Path, reason: str | None) -> StorageError:

@@ -160,15 +160,9 @@ def _owned_by_live_process(entry_name: str) -> bool:
         pid = int(entry_name.split(".build-", 1)[1].split("-", 1)[0])
     except (IndexError, ValueError):
         return False
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    from tokohelp.processes import alive
+
+    return pid != os.getpid() and alive(pid)
 
 
 def remove_library(data_dir: Path, name: str) -> None:

@@ -143,16 +143,10 @@ def private_dir(path: Path) -> Path:
 
 
 def _process_alive(pid: int) -> bool:
-    """Whether ``pid`` runs on this host; on Windows signal 0 would kill, so assume yes."""
-    if os.name == "nt":
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    """Whether ``pid`` runs on this host (see :func:`tokohelp.processes.alive`)."""
+    from tokohelp.processes import alive
+
+    return alive(pid)
 
 
 def _not_the_holder(pid: int, at: float | None) -> bool:
