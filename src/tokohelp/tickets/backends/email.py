@@ -95,11 +95,7 @@ class EmailBackend(Backend):
             message["Reply-To"] = deliverable_email(ticket.email)
         message["X-Tokohelp-Id"] = _safe_key(reply.idempotency_key)
         message.set_content(reply_text(reply))
-        for attachment in reply.attachments if with_files else []:
-            maintype, _, subtype = attachment.mime.partition("/")
-            message.add_attachment(transport.read_attachment(attachment.stored_path),
-                                   maintype=maintype, subtype=subtype or "octet-stream",
-                                   filename=attachment.name)
+        _attach(message, reply.attachments if with_files else [])
         return message
 
     def check(self) -> str:
@@ -137,11 +133,7 @@ class EmailBackend(Backend):
             message["Reply-To"] = deliverable_email(ticket.email)
         message["X-Tokohelp-Id"] = _safe_key(ticket.idempotency_key)
         message.set_content(content(ticket))
-        for attachment in ticket.attachments if with_files else []:
-            maintype, _, subtype = attachment.mime.partition("/")
-            message.add_attachment(transport.read_attachment(attachment.stored_path),
-                                   maintype=maintype, subtype=subtype or "octet-stream",
-                                   filename=attachment.name)
+        _attach(message, ticket.attachments if with_files else [])
         return message
 
     def _hand_over(self, smtp: smtplib.SMTP, message: EmailMessage) -> None:
@@ -346,3 +338,12 @@ def _safe_key(key: str) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _attach(message: EmailMessage, attachments: Any) -> None:
+    """One MIME part per stored attachment copy, of the type checked when it was stored."""
+    for attachment in attachments:
+        maintype, _, subtype = attachment.mime.partition("/")
+        message.add_attachment(transport.read_attachment(attachment.stored_path),
+                               maintype=maintype, subtype=subtype or "octet-stream",
+                               filename=attachment.name)
