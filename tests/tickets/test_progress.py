@@ -34,13 +34,18 @@ def read_until(fd: int, text: bytes, proc: subprocess.Popen) -> bytes:
     return seen
 
 
-def test_retries_show_progress_on_a_terminal(isolated_home, monkeypatch, tmp_path):
+def dead_desk(isolated_home, monkeypatch, tmp_path) -> None:
+    """A config whose webhook nobody answers, over a small library."""
     monkeypatch.setenv("TOKOHELP_ARTICLES", str(make_library(tmp_path / "lib")))
     with Webhook() as gone:
         dead = gone.url
     hook_config(isolated_home, dead, monkeypatch)
+
+
+def stderr_on_a_pty(*args: str) -> tuple[bytes, int]:
+    """Run tokohelp with stderr on a terminal until the retry line shows; (seen, status)."""
     controller, terminal = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "tokohelp", *ARGS, "-m", "x", "--yes"],
+    proc = subprocess.Popen([sys.executable, "-m", "tokohelp", *args],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=terminal)
     os.close(terminal)
     try:
@@ -48,35 +53,27 @@ def test_retries_show_progress_on_a_terminal(isolated_home, monkeypatch, tmp_pat
     finally:
         proc.wait(timeout=WAIT)
         os.close(controller)
+    return seen, proc.returncode
+
+
+def test_retries_show_progress_on_a_terminal(isolated_home, monkeypatch, tmp_path):
+    dead_desk(isolated_home, monkeypatch, tmp_path)
+    seen, status = stderr_on_a_pty(*ARGS, "-m", "x", "--yes")
     assert b"sending... attempt 2 of 2, retrying in 0.0 s" in seen, seen
-    assert proc.returncode == 6
+    assert status == 6
 
 
 def test_ticket_send_shows_retry_progress_on_a_terminal(isolated_home, monkeypatch, tmp_path):
     """The same progress for a retried ticket send as for ticket new (issue 12 item 5)."""
-    monkeypatch.setenv("TOKOHELP_ARTICLES", str(make_library(tmp_path / "lib")))
-    with Webhook() as gone:
-        dead = gone.url
-    hook_config(isolated_home, dead, monkeypatch)
+    dead_desk(isolated_home, monkeypatch, tmp_path)
     assert run(*ARGS, "-m", "x").exit_code == 6  # stored, queued
-    controller, terminal = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "tokohelp", "ticket", "send", "1"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=terminal)
-    os.close(terminal)
-    try:
-        seen = read_until(controller, b"sending... attempt 2 of 2, retrying in", proc)
-    finally:
-        proc.wait(timeout=WAIT)
-        os.close(controller)
+    seen, status = stderr_on_a_pty("ticket", "send", "1")
     assert b"sending... attempt 2 of 2, retrying in" in seen, seen
-    assert proc.returncode == 6
+    assert status == 6
 
 
 def test_no_progress_lines_when_stderr_is_not_a_terminal(isolated_home, monkeypatch, tmp_path):
-    monkeypatch.setenv("TOKOHELP_ARTICLES", str(make_library(tmp_path / "lib")))
-    with Webhook() as gone:
-        dead = gone.url
-    hook_config(isolated_home, dead, monkeypatch)
+    dead_desk(isolated_home, monkeypatch, tmp_path)
     result = run(*ARGS, "-m", "x")
     assert result.exit_code == 6 and "sending..." not in result.stderr
 
