@@ -10,13 +10,13 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from tokohelp.config import LANGS
 from tokohelp.errors import BadInputError
 from tokohelp.i18n import _
+from tokohelp.record import FrozenRecord, Record
 
 
 def _toml():  # type: ignore[no-untyped-def]
@@ -35,12 +35,13 @@ STRING_LISTS = ("tags", "channels", "questions", "aliases")
 XREF_PREFIX = "](tokohelp:"
 
 
-@dataclass(frozen=True)
-class Category:
+class Category(Record):
     """An article category with its display names."""
 
-    id: str
-    names: dict[str, str]
+    __slots__ = ("id", "names")
+
+    def __init__(self, id: str, names: dict[str, str]) -> None:
+        self.id, self.names = id, names
 
     def name(self, lang: str) -> str:
         """The category name in ``lang``, falling back to the id."""
@@ -64,38 +65,55 @@ class CrossRef(NamedTuple):
     end: int
 
 
-@dataclass
-class Article:
-    """One article in one language."""
+class Article(Record):
+    """One article in one language.
 
-    slug: str
-    lang: str
-    title: str
-    category: str
-    body: str
-    path: Path
-    tags: list[str] = field(default_factory=list)
-    summary: str = ""
-    updated: str = ""
-    channels: list[str] = field(default_factory=list)
-    reviewed: str = ""
-    sources: list[Source] = field(default_factory=list)
-    questions: list[str] = field(default_factory=list)
-    aliases: list[str] = field(default_factory=list)
-    synced_from: str = ""  # the [sources.NAME] it was synced from ('source' in front matter)
-    source_url: str = ""
+    ``synced_from`` is the ``[sources.NAME]`` it was synced from (``source`` in front matter).
+    """
+
+    __slots__ = (
+        "aliases",
+        "body",
+        "category",
+        "channels",
+        "lang",
+        "path",
+        "questions",
+        "reviewed",
+        "slug",
+        "source_url",
+        "sources",
+        "summary",
+        "synced_from",
+        "tags",
+        "title",
+        "updated",
+    )
+
+    def __init__(self, slug: str, lang: str, title: str, category: str, body: str, path: Path,
+                 tags: list[str] | None = None, summary: str = "", updated: str = "",
+                 channels: list[str] | None = None, reviewed: str = "",
+                 sources: list[Source] | None = None, questions: list[str] | None = None,
+                 aliases: list[str] | None = None, synced_from: str = "",
+                 source_url: str = "") -> None:
+        self.slug, self.lang, self.title, self.category = slug, lang, title, category
+        self.body, self.path, self.tags, self.summary = body, path, tags or [], summary
+        self.updated, self.channels, self.reviewed = updated, channels or [], reviewed
+        self.sources, self.questions, self.aliases = sources or [], questions or [], aliases or []
+        self.synced_from, self.source_url = synced_from, source_url
 
     def cross_references(self) -> list[CrossRef]:
         """The body's links to other topics, in order."""
         return cross_references(self.body)
 
 
-@dataclass(frozen=True)
-class ArticleProblem:
+class ArticleProblem(FrozenRecord):
     """A file that could not be loaded, and why."""
 
-    path: Path
-    reason: str
+    __slots__ = ("path", "reason")
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path, self.reason = path, reason
 
 
 def split_front_matter(text: str) -> tuple[str, str]:
@@ -341,13 +359,14 @@ def _parse_categories(path: Path) -> list[Category]:
     ]
 
 
-@dataclass
-class Library:
+class Library(Record):
     """Every loaded article, the categories, and the files that failed."""
 
-    articles: list[Article]
-    categories: list[Category]
-    problems: list[ArticleProblem]
+    __slots__ = ("articles", "categories", "problems")
+
+    def __init__(self, articles: list[Article], categories: list[Category],
+                 problems: list[ArticleProblem]) -> None:
+        self.articles, self.categories, self.problems = articles, categories, problems
 
     def category_ids(self) -> list[str]:
         """Category ids in display order."""

@@ -1,13 +1,12 @@
 """The "find answers" core: categories, listing, showing and searching articles.
 
-Functions here take plain values and return dataclasses; they know nothing of
+Functions here take plain values and return value classes; they know nothing of
 the terminal, so the CLI, tests and benchmarks all call the same code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,39 +23,43 @@ from tokohelp.errors import BadInputError, NotFoundError, StorageError
 from tokohelp.i18n import _
 from tokohelp.index import Index, open_index
 from tokohelp.ranking import Hit, parse_query, rank
+from tokohelp.record import Record
 
 T = TypeVar("T")
 
 
-@dataclass
-class CategoryInfo:
+class CategoryInfo(Record):
     """A category with its name in the reader's language and how many topics it has."""
 
-    id: str
-    name: str
-    articles: int
+    __slots__ = ("articles", "id", "name")
+
+    def __init__(self, id: str, name: str, articles: int) -> None:
+        self.id, self.name, self.articles = id, name, articles
 
 
-@dataclass
-class ArticleItem:
+class ArticleItem(Record):
     """A row of ``tokohelp list``."""
 
-    slug: str
-    title: str
-    category: str
-    lang: str
-    path: Path
-    fallback: bool = False
+    __slots__ = ("category", "fallback", "lang", "path", "slug", "title")
+
+    def __init__(self, slug: str, title: str, category: str, lang: str, path: Path,
+                 fallback: bool = False) -> None:
+        self.slug, self.title, self.category, self.lang = slug, title, category, lang
+        self.path, self.fallback = path, fallback
 
 
-@dataclass
-class ShownArticle:
-    """An article to display, with whether it is in the other language than asked."""
+class ShownArticle(Record):
+    """An article to display, with whether it is in the other language than asked.
 
-    article: Article
-    requested_lang: str
-    other_langs: list[str]
-    alias: str = ""  # the older slug that was asked for, when it led here
+    ``alias`` is the older slug that was asked for, when it led here.
+    """
+
+    __slots__ = ("alias", "article", "other_langs", "requested_lang")
+
+    def __init__(self, article: Article, requested_lang: str, other_langs: list[str],
+                 alias: str = "") -> None:
+        self.article, self.requested_lang = article, requested_lang
+        self.other_langs, self.alias = other_langs, alias
 
     @property
     def via_alias(self) -> bool:
@@ -69,23 +72,33 @@ class ShownArticle:
         return self.article.lang != self.requested_lang
 
 
-@dataclass
-class SearchResult:
+class SearchResult(Record):
     """Ranked hits, plus suggestions when nothing matched and any broken articles.
 
     ``lang`` is the language the hits are shown in, ``query_lang`` the language
     the query looks written in ("" when its words do not tell), and
     ``other_lang`` a language worth offering as a switch ("" when none would help).
+    ``notices`` are said once to the reader (e.g. the index was rebuilt).
     """
 
-    query: str
-    hits: list[Hit]
-    suggestions: list[str] = field(default_factory=list)
-    problems: list[ArticleProblem] = field(default_factory=list)
-    lang: str = ""
-    query_lang: str = ""
-    other_lang: str = ""
-    notices: list[str] = field(default_factory=list)  # e.g. the index was rebuilt
+    __slots__ = (
+        "hits",
+        "lang",
+        "notices",
+        "other_lang",
+        "problems",
+        "query",
+        "query_lang",
+        "suggestions",
+    )
+
+    def __init__(self, query: str, hits: list[Hit], suggestions: list[str] | None = None,
+                 problems: list[ArticleProblem] | None = None, lang: str = "",
+                 query_lang: str = "", other_lang: str = "",
+                 notices: list[str] | None = None) -> None:
+        self.query, self.hits, self.suggestions = query, hits, suggestions or []
+        self.problems, self.lang, self.query_lang = problems or [], lang, query_lang
+        self.other_lang, self.notices = other_lang, notices or []
 
     @property
     def confident(self) -> bool:
@@ -97,18 +110,25 @@ class SearchResult:
         return [hit for hit in self.hits if hit.confident]
 
 
-@dataclass
-class IndexInfo:
+class IndexInfo(Record):
     """What ``tokohelp index`` reports about the search index."""
 
-    path: Path
-    article_dirs: list[Path]
-    files: int
-    articles: int
-    topics: int
-    built: int
-    rebuilt: bool
-    problems: list[ArticleProblem]
+    __slots__ = (
+        "article_dirs",
+        "articles",
+        "built",
+        "files",
+        "path",
+        "problems",
+        "rebuilt",
+        "topics",
+    )
+
+    def __init__(self, path: Path, article_dirs: list[Path], files: int, articles: int,
+                 topics: int, built: int, rebuilt: bool, problems: list[ArticleProblem]) -> None:
+        self.path, self.article_dirs, self.files = path, article_dirs, files
+        self.articles, self.topics, self.built = articles, topics, built
+        self.rebuilt, self.problems = rebuilt, problems
 
 
 def open_library_index(rebuild: bool = False) -> Index:
@@ -166,12 +186,13 @@ def list_articles(lang: str, category: str | None = None,
     return sorted(items, key=lambda i: (order.get(i.category, 99), i.title.lower()))
 
 
-@dataclass
-class ResolvedRef:
+class ResolvedRef(Record):
     """A cross-reference and the topic it lands on ("" when the target does not exist)."""
 
-    ref: CrossRef
-    slug: str
+    __slots__ = ("ref", "slug")
+
+    def __init__(self, ref: CrossRef, slug: str) -> None:
+        self.ref, self.slug = ref, slug
 
     @property
     def dead(self) -> bool:

@@ -14,7 +14,6 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tokohelp import textproc
@@ -71,17 +70,20 @@ CREATE TABLE frequent(term TEXT PRIMARY KEY, docs INTEGER) WITHOUT ROWID;
 """
 
 
-@dataclass
 class Index:
-    """An open, fresh index; the files that failed to load are read only when asked for."""
+    """An open, fresh index; the files that failed to load are read only when asked for.
 
-    db: sqlite3.Connection
-    path: Path
-    built_problems: list[ArticleProblem] | None = None
-    rebuilt: bool = False
-    dirs: list[Path] = field(default_factory=list)
-    # Said once to the reader, e.g. that a damaged index was found and rebuilt.
-    notices: list[str] = field(default_factory=list)
+    ``notices`` are said once to the reader, e.g. that a damaged index was found and rebuilt.
+    (A plain slotted class: every run that searches makes one; see ``tokohelp.record``.)
+    """
+
+    __slots__ = ("built_problems", "db", "dirs", "notices", "path", "rebuilt")
+
+    def __init__(self, db: sqlite3.Connection, path: Path,
+                 built_problems: list[ArticleProblem] | None = None, rebuilt: bool = False,
+                 dirs: list[Path] | None = None, notices: list[str] | None = None) -> None:
+        self.db, self.path, self.built_problems, self.rebuilt = db, path, built_problems, rebuilt
+        self.dirs, self.notices = dirs or [], notices or []
 
     def repair(self) -> None:
         """Rebuild a damaged index in place and reconnect (the caller then retries once)."""

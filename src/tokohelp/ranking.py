@@ -20,13 +20,13 @@ import json
 import math
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from tokohelp import textproc
 from tokohelp.index import FIELD_SEP, LANG_BITS, QUESTION_SEP, WEIGHTS, Index, unpack
+from tokohelp.record import Record
 
 SNIPPET_CHARS = 180
 # Marks, among a candidate's matched terms, that a partial query word extends one of them.
@@ -201,25 +201,37 @@ class ParsedQuery:
                          ) | self.surface
 
 
-@dataclass
-class Hit:
-    """One ranked article (in the reader's language where it exists)."""
+class Hit(Record):
+    """One ranked article (in the reader's language where it exists).
 
-    slug: str
-    lang: str
-    title: str
-    category: str
-    summary: str
-    path: Path
-    score: float
-    snippet: str = ""
-    highlights: list[tuple[int, int]] = field(default_factory=list)
-    fallback: bool = False
-    confident: bool = False
-    doc_id: int = 0
-    # How much of the query the article explains (0..1), what ``confident`` is decided
-    # on; ``score`` (the order) adds a share of BM25 and the same-language preference.
-    fit: float = 0.0
+    ``fit`` is how much of the query the article explains (0..1), what ``confident`` is
+    decided on; ``score`` (the order) adds a share of BM25 and the same-language preference.
+    """
+
+    __slots__ = (
+        "category",
+        "confident",
+        "doc_id",
+        "fallback",
+        "fit",
+        "highlights",
+        "lang",
+        "path",
+        "score",
+        "slug",
+        "snippet",
+        "summary",
+        "title",
+    )
+
+    def __init__(self, slug: str, lang: str, title: str, category: str, summary: str,
+                 path: Path, score: float, snippet: str = "",
+                 highlights: list[tuple[int, int]] | None = None, fallback: bool = False,
+                 confident: bool = False, doc_id: int = 0, fit: float = 0.0) -> None:
+        self.slug, self.lang, self.title, self.category = slug, lang, title, category
+        self.summary, self.path, self.score, self.snippet = summary, path, score, snippet
+        self.highlights, self.fallback, self.confident = highlights or [], fallback, confident
+        self.doc_id, self.fit = doc_id, fit
 
 
 def osa_distance(a: str, b: str, limit: int) -> int:

@@ -6,7 +6,6 @@ Streams, TTY facts and the Rich consoles belong to the run's
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,9 @@ Env = Session  # what the views print to: the run's streams and consoles
 
 
 def _default(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
+        import dataclasses  # off the start-up path: most results are plain classes
+
         return dataclasses.asdict(value)
     if isinstance(value, Path):
         return str(value)
