@@ -16,10 +16,9 @@ score is what ``confident`` is decided on.
 
 from __future__ import annotations
 
-import json
 import math
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -444,6 +443,12 @@ def _plan(db: sqlite3.Connection, parsed: ParsedQuery) -> tuple[str, list[int] |
     return parsed.match_expression(frozenset(common)), sorted(found)
 
 
+def json_ints(values: Iterable[int]) -> str:
+    """A JSON array of row ids for SQLite's ``json_each``, written without the json module
+    (importing it costs about 5M instructions, some 1 ms, on every search)."""
+    return "[" + ",".join(str(int(v)) for v in values) + "]"
+
+
 def _doc_count(db: sqlite3.Connection) -> int:
     return db.execute("SELECT MAX(id) FROM docs").fetchone()[0] or 0
 
@@ -459,7 +464,7 @@ def _ranked(db: sqlite3.Connection, expression: str, category: str | None, limit
     if candidates is not None:
         # "+rowid" keeps SQLite from probing the index once per candidate.
         sql += " AND +fts.rowid IN (SELECT value FROM json_each(?))"
-        params.append(json.dumps(candidates))
+        params.append(json_ints(candidates))
     if category:
         sql += " AND d.category = ?"
         params.append(category)
@@ -512,37 +517,74 @@ def _idf(docs: int, total: int) -> float:
     return math.log(1 + (total - max(docs, floor) + 0.5) / (max(docs, floor) + 0.5))
 
 
+class _Finder:
+    """Finds the query's terms in a stored field without splitting it into words.
+
+    A stored field is its terms joined by single spaces, so a term is in it exactly when
+    `` term `` is in the field with a space added at each end, and a partial word when
+    `` word`` is: a few substring searches in C instead of a list and a set of every word
+    of every candidate (the re-ranker's main cost at start-up and at 100k articles).
+    The result equals :meth:`ParsedQuery.matched` of the field's words.
+    """
+
+    __slots__ = ("prefixes", "terms")
+
+    def __init__(self, parsed: ParsedQuery) -> None:
+        # A term holding whitespace can never equal one word (what ``matched`` compares).
+        self.terms = [(f" {t} ", t) for t in parsed.lookup() if t and len(t.split()) == 1
+                      and t.split()[0] == t]
+        self.prefixes = [(f" {p}", p + PREFIX_MARK) for p in parsed.prefixes()
+                         if p and len(p.split()) == 1 and p.split()[0] == p]
+
+    def find(self, field: str) -> frozenset[str]:
+        """The query's terms among the words of ``field`` (plus marks for partial words)."""
+        padded = f" {field} "
+        found = [term for needle, term in self.terms if needle in padded]
+        found += [mark for needle, mark in self.prefixes if needle in padded]
+        return frozenset(found)
+
+
 class _Line:
     """One title, question or tag of a candidate: the query terms in it, and its length."""
 
     __slots__ = ("size", "terms")
 
-    def __init__(self, text: str, parsed: ParsedQuery) -> None:
-        words = text.split()
-        self.terms = parsed.matched(words)
-        self.size = len(words)
+    def __init__(self, text: str, finder: _Finder) -> None:
+        self.terms = finder.find(text)
+        self.size = len(text.split())
 
 
 class _Doc:
     """A candidate's analysed fields, reduced to the query's terms found in each.
 
-    Only what the query can match is kept (a set intersection while splitting),
-    so scoring 40 candidates never builds their whole vocabularies.
+    Only what the query can match is kept, so scoring 40 candidates never builds their
+    whole vocabularies.
     """
 
     __slots__ = ("fields", "id", "lang", "lines")
 
-    def __init__(self, doc_id: int, lang: str, stored: str, parsed: ParsedQuery) -> None:
+    def __init__(self, doc_id: int, lang: str, stored: str, finder: _Finder) -> None:
         title, questions, tags, summary, body = stored.split(FIELD_SEP)
-        asked = [_Line(q, parsed) for q in questions.split(QUESTION_SEP) if q]
-        labels = [_Line(t, parsed) for t in tags.split(QUESTION_SEP) if t]
-        head = _Line(title, parsed)
+        head = _Line(title, finder)
+        asked, in_asked = _matching_lines(questions, finder)
+        labels, in_labels = _matching_lines(tags, finder)
         self.id, self.lang = doc_id, lang
         self.fields: list[frozenset[str]] = [
-            head.terms, frozenset().union(*(a.terms for a in asked)),
-            frozenset().union(*(t.terms for t in labels)), parsed.matched(summary.split()),
-            parsed.matched(body.split())]
+            head.terms, in_asked, in_labels, finder.find(summary), finder.find(body)]
         self.lines: list[_Line] = [head, *asked, *labels]
+
+
+def _matching_lines(field: str, finder: _Finder) -> tuple[list[_Line], frozenset[str]]:
+    """The questions (or tags) of ``field`` that hold a query term, and all the terms found.
+
+    A line without a query term scores nothing, so it is never built: most candidates'
+    questions do not mention the query at all, and one search for the whole field says so.
+    """
+    found = finder.find(field.replace(QUESTION_SEP, " "))
+    if not found:
+        return [], found
+    lines = (_Line(text, finder) for text in field.split(QUESTION_SEP) if text)
+    return [line for line in lines if line.terms], found
 
 
 def _rerank(db: sqlite3.Connection, parsed: ParsedQuery,
@@ -550,11 +592,12 @@ def _rerank(db: sqlite3.Connection, parsed: ParsedQuery,
     """(score, bm25 share, docid) for every candidate, best first (by their sum)."""
     rows = db.execute("SELECT t.id, d.lang, d.category, t.terms FROM doc_terms t"
                       " JOIN docs d ON d.id = t.id WHERE t.id IN (SELECT value FROM json_each(?))",
-                      (json.dumps(list(candidates)),))
+                      (json_ints(candidates),))
     words = parsed.words()
     best = max(candidates.values(), default=0.0) or 1.0
     damped = set() if parsed.seller else textproc.vocabulary().seller_categories
-    out = [(_score(_Doc(doc_id, lang, unpack(stored), parsed), parsed, words)
+    finder = _Finder(parsed)
+    out = [(_score(_Doc(doc_id, lang, unpack(stored), finder), parsed, words)
             * (OTHER_SIDE if category in damped else 1.0),
             BM25_SHARE * candidates[doc_id] / best, doc_id)
            for doc_id, lang, category, stored in rows]
@@ -632,7 +675,7 @@ def _topic_score(versions: list[tuple[float, float]]) -> tuple[float, float]:
 
 def _doc_rows(db: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[str, str]]:
     rows = db.execute("SELECT id, slug, lang FROM docs WHERE id IN "
-                      "(SELECT value FROM json_each(?))", (json.dumps(ids),))
+                      "(SELECT value FROM json_each(?))", (json_ints(ids),))
     return {doc_id: (slug, lang) for doc_id, slug, lang in rows}
 
 
@@ -705,8 +748,13 @@ def make_snippet(text: str, parsed: ParsedQuery) -> tuple[str, list[tuple[int, i
         return "", []
     hit = parsed.highlights
     needles = parsed.needles()
+
+    def telling(sentence: str) -> bool:
+        low = sentence.lower()
+        return any(n in low for n in needles)
+
     # Only a sentence holding a needle can hold a query word: skip the rest unscored.
-    likely = [s for s in sentences if any(n in s.lower() for n in needles)] or sentences[:1]
+    likely = [s for s in sentences if telling(s)] or sentences[:1]
 
     def hits_in(sentence: str) -> int:
         return sum(hit(sentence[a:b]) for a, b in _word_spans(sentence))
