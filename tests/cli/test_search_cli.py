@@ -110,3 +110,23 @@ def test_terminal_view_of_no_fit_has_the_heading_weak_matches_and_offers(library
     assert out.index("No article seems to fit.") < out.index("Delivery date estimate")
     assert f"tokohelp contact --for '{OUT_OF_SCOPE}'" in out
     assert "tokohelp ticket new" in out and "Read one:" not in out
+
+
+def test_terminal_snippet_sits_under_the_title_and_keeps_an_overlong_word_whole(
+        tmp_path, monkeypatch):
+    from tokohelp.session import Session
+
+    root = make_library(tmp_path / "lib")
+    code = "VA" + "8" * 70  # one word wider than the terminal, as a virtual account can be
+    write_article(root, "pay-va", title="Virtual account payment", category="shipping",
+                  body=f"Transfer to virtual account {code} before it expires.")
+    monkeypatch.setenv("TOKOHELP_ARTICLES", str(root))
+    monkeypatch.setenv("COLUMNS", "50")
+    result = runner.invoke(app, ["--lang", "en", "search", "virtual", "account"],
+                           obj=Session(stdout_isatty=True))
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    snippet = [line for line in lines if "Transfer" in line]
+    assert snippet and snippet[0].startswith("   Transfer")  # under "1. ", not at column 0
+    assert "".join(line.strip() for line in lines).count(code) == 1  # folded, nothing cut
+    assert "…" not in result.stdout

@@ -9,13 +9,15 @@ import sys
 import pytest
 
 PROBE = """
-import json, sys
+import sys
 from tokohelp.cli import app
 try:
     app(sys.argv[1:], prog_name="tokohelp")
 except SystemExit:
     pass
-sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+modules = sorted(sys.modules)  # before the probe's own json import
+import json
+sys.stderr.write("\\nMODULES " + json.dumps(modules) + "\\n")
 """
 COMMAND_MODULES = {"tokohelp.cli.articles", "tokohelp.cli.contact", "tokohelp.cli.ticket",
                    "tokohelp.cli.config_cmd"}
@@ -40,6 +42,15 @@ def test_piped_search_builds_only_search(lang):
     assert "tokohelp.cli.articles" in modules
     assert not modules & (COMMAND_MODULES - {"tokohelp.cli.articles"})
     assert not {"rich", "tokohelp.tickets.store", "tokohelp.contacts", "babel"} & modules
+
+
+
+def test_search_with_a_warm_index_defines_no_dataclass_and_reads_no_toml():
+    """Each of these cost a search 2-15M instructions at start-up (issue 14): dataclass
+    definitions, the json module for id lists, TOML, the platform directories."""
+    imported("search", "refund")  # builds the index (that parses TOML front matter)
+    modules = imported("search", "refund")
+    assert {"dataclasses", "json", "tomllib", "platformdirs"} & modules == set()
 
 
 def test_raw_show_needs_neither_rich_nor_the_channels():

@@ -43,9 +43,16 @@ def safe(text: str) -> str:
 def print_hanging(env: Session, marker: str, body: Any, indent: int = 2) -> None:
     """Print ``marker`` then ``body``; wrapped lines line up under the body, not at column 0.
 
-    ``body`` is Rich markup (already made safe) or a Rich renderable.
+    ``body`` is Rich markup (already made safe) or a Rich renderable.  Without a marker
+    the body is only indented, one column further (where a marker's text would start):
+    a padded paragraph costs a fraction of a table's layout (a search prints five), and
+    it folds an over-long word instead of cutting it.
     """
     from rich.padding import Padding
+
+    if not marker:
+        env.out.print(Padding(body, (0, 0, 0, indent + 1)))
+        return
     from rich.table import Table
 
     grid = Table.grid(padding=(0, 1))
