@@ -285,6 +285,7 @@ def _bundled_key() -> tuple[Any, ...]:
 
 
 def _cache_path() -> Path:
+    """Beside the search index: deleting the cache dir is always safe."""
     from tokohelp.config import cache_dir
 
     return cache_dir() / CACHE_FILE
@@ -323,6 +324,7 @@ def _cache_tables(key: tuple[Any, ...], tables: dict[str, Any]) -> None:
 
 
 def _parse_bundled() -> dict[str, Any]:
+    """The shipped channel tables read from the TOML file itself."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only

@@ -239,25 +239,24 @@ def hanging(marker: str, body: str, width: int, indent: int = 2) -> list[str]:
     return [(lead if n == 0 else pad) + line for n, line in enumerate(lines)]
 
 
-def _plain(text: str) -> str:
-    return strip_control(text)
-
-
 def _plain_reach(channel: Channel) -> str:
-    return " / ".join(_plain(a) for a in [channel.address, *channel.also])
+    """:func:`_reach` for plain lines: every address, `` / ``-separated."""
+    return " / ".join(strip_control(a) for a in [channel.address, *channel.also])
 
 
 def _plain_who(channel: Channel, lang: str) -> str:
-    return _plain(_who_text(channel, lang)) or NOT_STATED
+    """:func:`_who` for plain lines."""
+    return strip_control(_who_text(channel, lang)) or NOT_STATED
 
 
 def _write(env: Env, lines: list[str]) -> None:
+    """Lines (untrusted parts already stripped) on stdout, in one write."""
     env.stdout.write("".join(line + "\n" for line in lines))
 
 
 def _note(env: Env, text: str) -> None:
     """A line for stderr (what the topic was read as, a tier note), unwrapped like a warning."""
-    env.stderr.write(_plain(text) + "\n")
+    env.stderr.write(strip_control(text) + "\n")
 
 
 def _aligned(rows: list[list[list[str]]], width: int) -> list[str]:
@@ -313,8 +312,8 @@ def _plain_table(env: Env, result: ChannelTable) -> None:
     rows = [[["#"], [_("channel")], [_("how to reach it")], [_("hours")], [_("who")]]]
     for ch in result.channels:
         rows.append([[str(result.numbers.get(ch.id, ""))],
-                     [*_plain(pick(ch.name, lang)).split("\n"), _plain(ch.id)],
-                     [_plain_reach(ch)], [_plain(pick(ch.hours, lang)) or NOT_STATED],
+                     [*strip_control(pick(ch.name, lang)).split("\n"), strip_control(ch.id)],
+                     [_plain_reach(ch)], [strip_control(pick(ch.hours, lang)) or NOT_STATED],
                      [_plain_who(ch, lang)]])
     footer = _("One channel in full: tokohelp contact --channel ID or # · "
                "Which one for my problem: tokohelp contact --for TOPIC")
@@ -325,10 +324,10 @@ def _plain_cards(env: Env, result: ChannelTable, width: int) -> None:
     """``narrow.show_channel_cards`` as plain lines: a card per channel, then the commands."""
     lang, lines = result.lang, []
     for ch in result.channels:
-        title = f"{result.numbers.get(ch.id, '')}. {_plain(pick(ch.name, lang))}"
-        lines += _plain_card_lines(title, _plain(ch.id), width, [
+        title = f"{result.numbers.get(ch.id, '')}. {strip_control(pick(ch.name, lang))}"
+        lines += _plain_card_lines(title, strip_control(ch.id), width, [
             (_("how to reach it"), _plain_reach(ch)),
-            (_("hours"), _plain(pick(ch.hours, lang)) or NOT_STATED),
+            (_("hours"), strip_control(pick(ch.hours, lang)) or NOT_STATED),
             (_("who"), _plain_who(ch, lang))])
     for label, command in ((_("One channel in full:"), "tokohelp contact --channel ID"),
                            (_("Which one for my problem:"), "tokohelp contact --for TOPIC")):
@@ -359,30 +358,31 @@ def _plain_card(env: Env, result: ChannelCard) -> None:
     """``show_card`` as plain lines, wrapped where Rich wraps them."""
     card, lang, width = result.card, result.lang, plain_width()
     ch = card.channel
-    labels = [ch.id] + ([ch.kind] if ch.kind != ch.id else [])
-    lines = wrap(f"{_plain(pick(ch.name, lang))} ({_plain(', '.join(labels))})", width)
+    labels = strip_control(", ".join([ch.id] + ([ch.kind] if ch.kind != ch.id else [])))
+    lines = wrap(f"{strip_control(pick(ch.name, lang))} ({labels})", width)
     for label, value in _plain_facts(ch, lang):
         lines += wrap(f"  {label}: {value}", width)
     for step_set in card.steps:
         lines += ["", *wrap(f"{_('Steps')} ({_where(card, step_set)})", width)]
         for number, step in enumerate(pick(step_set.steps, lang, []), start=1):
-            lines += hanging(f"{number}.", _plain(step), width)
+            lines += hanging(f"{number}.", strip_control(step), width)
     notes = pick(ch.notes, lang, [])
     if notes:
         lines += ["", *wrap(_("Good to know"), width)]
         for note in notes:
-            lines += hanging("•", _plain(note), width)
+            lines += hanging("•", strip_control(note), width)
     if result.verbose:
-        lines += ["", *wrap(_plain(_provenance_text(ch)), width)]
+        lines += ["", *wrap(strip_control(_provenance_text(ch)), width)]
     _write(env, lines + wrap(_("Open it: tokohelp contact --channel {id} --open").format(
-        id=_plain(ch.id)), width))
+        id=strip_control(ch.id)), width))
 
 
 def _plain_facts(channel: Channel, lang: str) -> list[tuple[str, str]]:
-    rows = [(_("Reach"), _plain_reach(channel)), (_("Link"), _plain(channel.url or "")),
-            (_("Hours"), _plain(pick(channel.hours, lang))),
+    """:func:`_facts` for plain lines: the card's ``label: value`` rows that have a value."""
+    rows = [(_("Reach"), _plain_reach(channel)), (_("Link"), strip_control(channel.url or "")),
+            (_("Hours"), strip_control(pick(channel.hours, lang))),
             (_("Who"), _plain_who(channel, lang)),
-            (_("Response"), _plain(pick(channel.response, lang)))]
+            (_("Response"), strip_control(pick(channel.response, lang)))]
     return [(label, value) for label, value in rows if value]
 
 
@@ -395,15 +395,15 @@ def _plain_advice(env: Env, result: ChannelAdvice) -> None:
     lines = []
     for rec in advice.picks:
         ch = rec.channel
-        lines += wrap(f"{rec.rank}. {_plain(pick(ch.name, lang))} ({_plain(ch.id)}) "
+        lines += wrap(f"{rec.rank}. {strip_control(pick(ch.name, lang))} ({strip_control(ch.id)}) "
                       f"{_plain_reach(ch)}", width)
-        lines += hanging("", _plain(rec.reason), width)
+        lines += hanging("", strip_control(rec.reason), width)
     if advice.note:
         _note(env, advice.note)
     if advice.picks:
+        top = strip_control(advice.picks[0].channel.id)
         lines += wrap(_("Steps: tokohelp contact --channel {id} · open it: tokohelp contact "
-                        "--channel {id} --open").format(id=_plain(advice.picks[0].channel.id)),
-                      width)
+                        "--channel {id} --open").format(id=top), width)
     _write(env, lines)
 
 
@@ -423,5 +423,5 @@ def _plain_opened(env: Env, result: LinkOpened) -> None:
     opened = result.opened
     if opened.opened:
         return _note(env, _("Opened {link}").format(link=opened.link))
-    env.stdout.write(_plain(opened.link) + "\n")
+    env.stdout.write(strip_control(opened.link) + "\n")
     _note(env, _("Not opened ({problem}); use the link above.").format(problem=opened.problem))
