@@ -8,15 +8,19 @@ problem?" and builds the link to open; it knows nothing of the terminal.
 Chat is open to every member through Tokopedia Care.  The Gold gating of Toped
 Bot and live chat comes from the seed article (about 2020); a member below it
 is pointed at Tokopedia Care chat instead of being told that chat is closed.
+
+Its records are plain slotted classes, not dataclasses: every ``contact`` run imports
+this module, and generating a dataclass's methods costs more at import than the whole
+run's use of them (issue 14; see :mod:`tokohelp.answers`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,44 +39,65 @@ _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _EMAIL = re.compile(r"[^@\s?&/]+@[^@\s?&/]+\.[^@\s?&/]+")
 
 
-@dataclass
 class StepSet:
     """Steps for some platforms (none listed: every platform), per language."""
 
-    platforms: list[str]
-    steps: dict[str, list[str]]
+    __slots__ = ("platforms", "steps")
+
+    def __init__(self, platforms: list[str], steps: dict[str, list[str]]) -> None:
+        self.platforms, self.steps = platforms, steps
 
     def applies_to(self, platform: str | None) -> bool:
         """True when these steps are the ones to follow on ``platform`` (None: any)."""
         return platform is None or not self.platforms or platform in self.platforms
 
 
-@dataclass
+# Channel's optional fields and how to make each one's value when a table leaves it out.
+_OPTIONAL: dict[str, Callable[[], Any]] = {
+    "also": list, "url": lambda: None, "hours": dict, "who": dict, "response": dict,
+    "notes": dict, "how": list, "min_tier": lambda: None, "only_for": list, "best_for": list,
+    "escalate_after_days": lambda: None, "priority": lambda: 50, "subject": dict,
+    "source": lambda: "config", "seed_ref": str, "added": list, "sources": list,
+    "overridden": list,
+}
+
+
 class Channel:
     """One way to reach customer service, with where each of its facts came from."""
+
+    __slots__ = ("id", "name", "kind", "address", *_OPTIONAL)
 
     id: str
     name: dict[str, str]
     kind: str
     address: str
-    also: list[str] = field(default_factory=list)
-    url: str | None = None
-    hours: dict[str, str] = field(default_factory=dict)
-    who: dict[str, str] = field(default_factory=dict)
-    response: dict[str, str] = field(default_factory=dict)
-    notes: dict[str, list[str]] = field(default_factory=dict)
-    how: list[StepSet] = field(default_factory=list)
-    min_tier: str | None = None
-    only_for: list[str] = field(default_factory=list)
-    best_for: list[str] = field(default_factory=list)
-    escalate_after_days: int | None = None
-    priority: int = 50
-    subject: dict[str, str] = field(default_factory=dict)
-    source: str = "config"
-    seed_ref: str = ""
-    added: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    overridden: list[str] = field(default_factory=list)
+    also: list[str]
+    url: str | None
+    hours: dict[str, str]
+    who: dict[str, str]
+    response: dict[str, str]
+    notes: dict[str, list[str]]
+    how: list[StepSet]
+    min_tier: str | None
+    only_for: list[str]
+    best_for: list[str]
+    escalate_after_days: int | None
+    priority: int
+    subject: dict[str, str]
+    source: str
+    seed_ref: str
+    added: list[str]
+    sources: list[str]
+    overridden: list[str]
+
+    def __init__(self, id: str, name: dict[str, str], kind: str, address: str,
+                 **optional: Any) -> None:
+        unknown = sorted(set(optional) - set(_OPTIONAL))
+        if unknown:
+            raise TypeError(f"Channel has no field '{unknown[0]}'")
+        self.id, self.name, self.kind, self.address = id, name, kind, address
+        for key, default in _OPTIONAL.items():
+            setattr(self, key, optional[key] if key in optional else default())
 
     def eligible(self, tier: str | None) -> bool:
         """May a member of ``tier`` use it?  An unknown tier is not turned away."""
@@ -234,7 +259,73 @@ def _check_address(channel: Channel, fail: Fail) -> None:
 
 
 def _read_bundled() -> dict[str, Any]:
-    """The shipped channel tables, in file order."""
+    """The shipped channel tables, in file order.
+
+    Importing tomllib and parsing the file cost every ``contact`` run about 37M
+    instructions (an eighth of it), so the parsed tables are kept in the cache dir for
+    the next run, and used only while they are of this very file (its path, size and
+    mtime) read by this Python; anything else, a corrupt cache included, is parsed again
+    and rewritten.  Reading the cache costs well under 1M.
+    """
+    key = _bundled_key()
+    tables = _cached_tables(key)
+    if tables is None:
+        tables = _parse_bundled()
+        _cache_tables(key, tables)
+    return tables
+
+
+CACHE_FILE = "channels.marshal"  # in config.cache_dir(), beside the search index
+CACHE_FORMAT = 1
+
+
+def _bundled_key() -> tuple[Any, ...]:
+    """What the cached tables must have been made from (marshal's format is per Python)."""
+    stat = DATA_FILE.stat()
+    return CACHE_FORMAT, sys.hexversion, str(DATA_FILE), stat.st_size, stat.st_mtime_ns
+
+
+def _cache_path() -> Path:
+    """Beside the search index: deleting the cache dir is always safe."""
+    from tokohelp.config import cache_dir
+
+    return cache_dir() / CACHE_FILE
+
+
+def _cached_tables(key: tuple[Any, ...]) -> dict[str, Any] | None:
+    """The cached tables when they were made from ``key``; None when missing, stale or
+    broken in any way (every table is then built and checked as if just parsed)."""
+    import marshal
+
+    try:
+        made_from, tables = marshal.loads(_cache_path().read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if made_from != key or not isinstance(tables, dict) \
+            or not all(isinstance(table, dict) for table in tables.values()):
+        return None
+    return tables
+
+
+def _cache_tables(key: tuple[Any, ...], tables: dict[str, Any]) -> None:
+    """Write the cache atomically (a reader never sees half of it); a cache dir that cannot
+    be written only means the next run parses the file again."""
+    import marshal
+
+    path = _cache_path()
+    temp = path.with_name(f"{CACHE_FILE}.{os.getpid()}.tmp")
+    try:
+        data = marshal.dumps((key, tables))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_bytes(data)
+        os.replace(temp, path)
+    except (OSError, ValueError):  # ValueError: a value marshal cannot write
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
+
+
+def _parse_bundled() -> dict[str, Any]:
+    """The shipped channel tables read from the TOML file itself."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only
@@ -305,13 +396,13 @@ def check_tier(tier: str | None) -> str | None:
     return tier
 
 
-@dataclass
 class Card:
     """One channel with the steps for the chosen platform (None: every platform)."""
 
-    channel: Channel
-    platform: str | None
-    steps: list[StepSet]
+    __slots__ = ("channel", "platform", "steps")
+
+    def __init__(self, channel: Channel, platform: str | None, steps: list[StepSet]) -> None:
+        self.channel, self.platform, self.steps = channel, platform, steps
 
 
 def card(channel_id: str, platform: str | None = None,
@@ -368,29 +459,28 @@ REASONS = {
 }
 
 
-@dataclass
 class Recommendation:
-    """A channel to try, its place in the order and why."""
+    """A channel to try, its place in the order and why (``action``: a key of REASONS)."""
 
-    rank: int
-    channel: Channel
-    action: str
-    reason: str
+    __slots__ = ("action", "channel", "rank", "reason")
+
+    def __init__(self, rank: int, channel: Channel, action: str, reason: str) -> None:
+        self.rank, self.channel, self.action, self.reason = rank, channel, action, reason
 
 
-@dataclass
 class Advice:
     """Channels for one problem, best first, and what the topic was understood as."""
 
-    topic: str | None
-    category: str | None
-    matched: str | None
-    tier: str | None
-    waited_days: int | None
-    picks: list[Recommendation]
-    not_eligible: list[Channel]
-    note: str = ""
-    category_names: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("category", "category_names", "matched", "not_eligible", "note", "picks",
+                 "tier", "topic", "waited_days")
+
+    def __init__(self, topic: str | None, category: str | None, matched: str | None,
+                 tier: str | None, waited_days: int | None, picks: list[Recommendation],
+                 not_eligible: list[Channel], note: str = "") -> None:
+        self.topic, self.category, self.matched = topic, category, matched
+        self.tier, self.waited_days = tier, waited_days
+        self.picks, self.not_eligible, self.note = picks, not_eligible, note
+        self.category_names: dict[str, str] = {}
 
 
 def topic_category(topic: str, lang: str, known: Iterable[str]
@@ -547,13 +637,23 @@ def channel_to_open(channels: list[Channel], channel_id: str | None,
 WINDOWS_START = "start"  # the Windows shell's default handler, run through os.startfile
 
 
-@dataclass
 class Opened:
     """What happened to a link: launched, or not (then ``problem`` says why)."""
 
-    link: str
-    opened: bool
-    problem: str = ""
+    __slots__ = ("link", "opened", "problem")
+
+    def __init__(self, link: str, opened: bool, problem: str = "") -> None:
+        self.link, self.opened, self.problem = link, opened, problem
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the link, the outcome and the problem are (tests compare outcomes)."""
+        if not isinstance(other, Opened):
+            return NotImplemented
+        return (self.link, self.opened, self.problem) == (other.link, other.opened,
+                                                          other.problem)
+
+    def __repr__(self) -> str:
+        return f"Opened({self.link!r}, {self.opened!r}, {self.problem!r})"
 
 
 def opener_command() -> list[str] | None:
