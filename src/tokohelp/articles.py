@@ -17,6 +17,7 @@ from tokohelp.config import LANGS
 from tokohelp.errors import BadInputError
 from tokohelp.i18n import _
 from tokohelp.record import FrozenRecord, Record
+from tokohelp.walking import walk
 
 
 def _toml():  # type: ignore[no-untyped-def]
@@ -241,57 +242,6 @@ def _cross_ref_at(body: str, at: int) -> CrossRef | None:
     if not slug or any(c.isspace() for c in slug) or "\n" in text:
         return None
     return CrossRef(text, slug, open_at, close_at + 1)
-
-
-def walk(top: Path, problems: list[ArticleProblem] | None = None
-         ) -> Iterator[tuple[os.DirEntry[str] | None, bool]]:
-    """(entry, is_dir) for every directory and file below ``top``, depth first in name order.
-
-    Directory links are followed, but a directory reached a second time (a link
-    back to an ancestor, or to one already read) is skipped and reported in
-    ``problems``, so a link loop can never make a walk endless.  ``top`` itself
-    comes first, as ``(None, True)``.
-    """
-    seen: set[tuple[int, int]] = set()
-    stack: list[tuple[str, os.DirEntry[str] | None]] = [(str(top), None)]
-    while stack:
-        path, entry = stack.pop()
-        if not _first_visit(path, seen, problems):
-            continue
-        yield entry, True
-        try:
-            with os.scandir(path) as it:
-                children = sorted(it, key=lambda e: e.name)
-        except OSError:
-            continue
-        dirs = [c for c in children if _is_dir(c)]
-        for child in children:
-            if child not in dirs:
-                yield child, False
-        stack.extend((d.path, d) for d in reversed(dirs))
-
-
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
-
-
-def _first_visit(path: str, seen: set[tuple[int, int]],
-                 problems: list[ArticleProblem] | None) -> bool:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return False
-    key = (st.st_dev, st.st_ino)
-    if key in seen:
-        if problems is not None:
-            problems.append(problem(Path(path), _(
-                "a directory link leads back to a directory already read; skipped")))
-        return False
-    seen.add(key)
-    return True
 
 
 def problem(path: Path, reason: str) -> ArticleProblem:

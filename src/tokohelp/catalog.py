@@ -8,22 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from tokohelp import config
-from tokohelp.articles import (
-    Article,
-    ArticleProblem,
-    Category,
-    CrossRef,
-    load_categories,
-    read_article,
-)
 from tokohelp.errors import BadInputError, NotFoundError, StorageError
 from tokohelp.i18n import _
 from tokohelp.index import Index, open_index
 from tokohelp.ranking import Hit, parse_query, rank
 from tokohelp.record import Record
+
+if TYPE_CHECKING:  # the article parser: only ``show`` and the category list need it
+    from tokohelp.articles import Article, ArticleProblem, Category, CrossRef
 
 T = TypeVar("T")
 
@@ -154,6 +149,8 @@ def categories(lang: str, index: Index | None = None) -> list[CategoryInfo]:
 
 def _categories(index: Index | None = None) -> list[Category]:
     """The categories of the library the index covers (no second config read)."""
+    from tokohelp.articles import load_categories
+
     return load_categories(index.dirs if index is not None else config.article_dirs())
 
 
@@ -249,6 +246,8 @@ def resolve_cross_references(article: Article, index: Index | None = None) -> li
 
 def _read_indexed(path: Path, index: Index) -> Article:
     """Read an article the index knows; if it broke since, say which file."""
+    from tokohelp.articles import read_article
+
     try:
         return read_article(path, [c.id for c in _categories(index)])
     except BadInputError as exc:

@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tokohelp import textproc
 
@@ -22,14 +23,10 @@ try:  # the BLAKE2 module alone: hashlib would load OpenSSL (2 ms) on every sear
     from _blake2 import blake2b
 except ImportError:  # pragma: no cover - a Python built without it
     from hashlib import blake2b
-from tokohelp.articles import (
-    ArticleProblem,
-    link_text_only,
-    load_categories,
-    problem,
-    read_article,
-)
 from tokohelp.errors import BadInputError, StorageError
+
+if TYPE_CHECKING:  # the article parser is needed to build an index, not to search one
+    from tokohelp.articles import ArticleProblem
 
 # Libraries up to this many files get the exact per-file check on every open.
 FULL_CHECK_FILES = 5000
@@ -98,13 +95,19 @@ class Index:
     def problems(self) -> list[ArticleProblem]:
         """Article files skipped at build time, with reasons."""
         if self.built_problems is None:
-            rows = self.db.execute("SELECT path, reason FROM problems")
-            self.built_problems = [ArticleProblem(Path(p), r) for p, r in rows]
+            rows = self.db.execute("SELECT path, reason FROM problems").fetchall()
+            self.built_problems = _problems(rows) if rows else []
         return self.built_problems
 
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
+
+
+def _problems(rows: list[tuple[str, str]]) -> list[ArticleProblem]:
+    from tokohelp.articles import ArticleProblem
+
+    return [ArticleProblem(Path(p), r) for p, r in rows]
 
 
 class Snapshot:
@@ -126,7 +129,7 @@ class Snapshot:
 
 def snapshot(dirs: Iterable[Path]) -> Snapshot:
     """Stat every article file (path, size, mtime) and every directory below ``dirs``."""
-    from tokohelp.articles import walk
+    from tokohelp.walking import walk
 
     digest = blake2b(digest_size=16)
     digest.update(f"analyzer={textproc.ANALYZER_VERSION}".encode())
@@ -380,6 +383,8 @@ class Analyzed:
 
 def _analyze(path: Path, categories: list[str]) -> Analyzed | ArticleProblem:
     """Read, parse and analyse one file; a broken file becomes an ArticleProblem."""
+    from tokohelp.articles import link_text_only, problem, read_article
+
     try:
         a = read_article(path, categories)
     except BadInputError as exc:
@@ -446,7 +451,7 @@ def _analyzed(dirs: list[Path]) -> Iterator[Analyzed | ArticleProblem]:
     """Every article analysed, in file order; spread over all cores for big libraries."""
     from functools import partial
 
-    from tokohelp.articles import iter_article_files
+    from tokohelp.articles import iter_article_files, load_categories
 
     walked: list[ArticleProblem] = []
     paths = list(iter_article_files(dirs, walked))
@@ -490,7 +495,7 @@ def _fill(tmp: Path, dirs: list[Path], snap: Snapshot,
         for done, item in enumerate(_analyzed(dirs), start=1):
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done, snap.files)
-            if isinstance(item, ArticleProblem):
+            if not isinstance(item, Analyzed):
                 problems.append(item)
             else:
                 _insert(db, item)

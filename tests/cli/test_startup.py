@@ -51,6 +51,7 @@ def test_search_with_a_warm_index_defines_no_dataclass_and_reads_no_toml():
     imported("search", "refund")  # builds the index (that parses TOML front matter)
     modules = imported("search", "refund")
     assert {"dataclasses", "json", "tomllib", "platformdirs"} & modules == set()
+    assert "tokohelp.articles" not in modules  # the parser: building needs it, searching not
 
 
 def test_raw_show_needs_neither_rich_nor_the_channels():
