@@ -446,7 +446,7 @@ def _plan(db: sqlite3.Connection, parsed: ParsedQuery) -> tuple[str, list[int] |
 def json_ints(values: Iterable[int]) -> str:
     """A JSON array of row ids for SQLite's ``json_each``, written without the json module
     (importing it costs about 5M instructions, some 1 ms, on every search)."""
-    return "[" + ",".join(str(int(v)) for v in values) + "]"
+    return "[" + ",".join(map(str, map(int, values))) + "]"
 
 
 def _doc_count(db: sqlite3.Connection) -> int:
@@ -455,22 +455,30 @@ def _doc_count(db: sqlite3.Connection) -> int:
 
 def _ranked(db: sqlite3.Connection, expression: str, category: str | None, limit: int,
             candidates: list[int] | None) -> tuple[dict[int, float], int]:
-    """The best ``limit`` documents for ``expression`` and how many topics they hold."""
+    """The best ``limit`` documents for ``expression`` and how many topics they hold.
+
+    The documents' rows are joined after the ``LIMIT``: every match is scored, but only
+    the best few need their slug (without a category to filter on, that is 10-15% off
+    the dearest query of a search in a large library).
+    """
     if not expression:
         return {}, 0
-    sql = (f"SELECT fts.rowid, bm25(fts, {', '.join(map(str, WEIGHTS))}) AS s, d.slug "
-           "FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ?")
+    inner = f"SELECT fts.rowid AS id, bm25(fts, {', '.join(map(str, WEIGHTS))}) AS s FROM fts"
+    if category:
+        inner += " JOIN docs d ON d.id = fts.rowid"
+    inner += " WHERE fts MATCH ?"
     params: list[object] = [expression]
     if candidates is not None:
         # "+rowid" keeps SQLite from probing the index once per candidate.
-        sql += " AND +fts.rowid IN (SELECT value FROM json_each(?))"
+        inner += " AND +fts.rowid IN (SELECT value FROM json_each(?))"
         params.append(json_ints(candidates))
     if category:
-        sql += " AND d.category = ?"
+        inner += " AND d.category = ?"
         params.append(category)
-    sql += " ORDER BY s LIMIT ?"
+    inner += " ORDER BY s LIMIT ?"
     params.append(limit)
-    rows = db.execute(sql, params).fetchall()
+    rows = db.execute(f"SELECT f.id, f.s, d.slug FROM ({inner}) f JOIN docs d ON d.id = f.id",
+                      params).fetchall()
     return {rowid: -score for rowid, score, _ in rows}, len({slug for _, _, slug in rows})
 
 
