@@ -1,8 +1,9 @@
 """``tokohelp ticket new|edit|send|delete|list|show``: parse, call, render.
 
 Each command turns its options into a request, calls a use case in
-``tokohelp.tickets.usecases`` with the run's Session (and, where the user may be
-asked, a terminal asker), and hands the result to ``render``.  SIGTERM and SIGHUP
+``tokohelp.tickets.usecases`` (``tokohelp.tickets.listing`` for list and show) with the
+run's Session (and, where the user may be asked, a terminal asker), and hands the result
+to ``render``.  SIGTERM and SIGHUP
 are caught while a ticket is written or sent so what exists is kept.  The core is
 imported inside the commands so the rest of the CLI starts without SQLite or the
 network stack.
@@ -179,10 +180,10 @@ def list_cmd(
 ) -> None:
     """``ticket list``: the stored tickets."""
     from tokohelp.cli.render import render
-    from tokohelp.tickets import usecases
+    from tokohelp.tickets.listing import list_tickets
 
     session = session_of(ctx)
-    render(session, usecases.list_tickets(session, status, refresh), json_out)
+    render(session, list_tickets(session, status, refresh), json_out)
 
 
 @app.command("show", help=SHOW_HELP)
@@ -194,10 +195,10 @@ def show_cmd(
 ) -> None:
     """``ticket show ID``: one ticket and what its backend says."""
     from tokohelp.cli.render import render
-    from tokohelp.tickets import usecases
+    from tokohelp.tickets.listing import show_ticket
 
     session = session_of(ctx)
-    render(session, usecases.show_ticket(session, ticket_id), json_out)
+    render(session, show_ticket(session, ticket_id), json_out)
 
 
 @app.command("send", help=SEND_HELP)

@@ -103,8 +103,9 @@ def reply(session: Session, req: ReplyRequest, asker: Any, *, dry_run: bool = Fa
           ) -> ReplySent | ReplyDryRun:
     """Check the ticket, gather the reply, then describe it, or store and send it."""
     from tokohelp.tickets import filing, snapshot
+    from tokohelp.tickets.listing import check_id
 
-    ticket = session.store.get(filing.check_id(req.ticket_id))
+    ticket = session.store.get(check_id(req.ticket_id))
     require_sent(ticket)
     backend = _backend(session, ticket)
     with snapshot.staging() as staging:
