@@ -9,10 +9,12 @@ id, address or command is ever cut.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.cli.output import Env, safe
 from tokohelp.i18n import N_, _
+from tokohelp.safe import strip_control
 
 if TYPE_CHECKING:
     from tokohelp.ranking import Hit
@@ -122,12 +124,19 @@ def _remote_cell(ticket: Ticket) -> str:
 
 
 def show_list(env: Env, result: TicketList) -> None:
-    """A table of stored tickets (cards when narrow), or a note when there are none."""
-    if not result.tickets:
-        note(env, _("No tickets. File one with: tokohelp ticket new"))
+    """A table of stored tickets (cards when narrow), or a note when there are none.
+
+    Piped, the table is written as plain lines without loading Rich (a pipe shows no
+    styles): one line per ticket, never folded, the same as Rich's table when that fits.
+    """
+    if not result.tickets:  # a plain line on stderr: what Rich printed for it, unstyled
+        env.stderr.write(strip_control(_("No tickets. File one with: tokohelp ticket new"))
+                         + "\n")
         return
     from tokohelp.cli import narrow
 
+    if plain_output(env) and piped_width() >= narrow.NARROW:
+        return _plain_table(env, result)
     if narrow.is_narrow(env):
         return _cards(env, result.tickets)
     from rich.table import Table
@@ -142,6 +151,64 @@ def show_list(env: Env, result: TicketList) -> None:
                       safe(t.subject), safe(t.backend or "-"),
                       safe(_remote_cell(t)), safe(local_time(t.created)))
     _print_unpadded(env, table)
+
+
+def plain_output(env: Env) -> bool:
+    """Whether stdout gets plain text: piped, and Rich would not style it either.
+
+    ``TTY_COMPATIBLE=1`` or a non-empty ``FORCE_COLOR`` make Rich colour a pipe; then
+    the Rich view runs as before.
+    """
+    if env.stdout_isatty:
+        return False
+    forced = os.environ.get("TTY_COMPATIBLE", "")
+    if forced in ("0", "1"):
+        return forced == "0"
+    return not os.environ.get("FORCE_COLOR")
+
+
+def piped_width() -> int:
+    """The width Rich gives piped output, found without Rich: ``COLUMNS``, else the
+    terminal on stdin, stdout or stderr, else 80 (so narrow cards stay cards)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        return int(columns)
+    for fd in (0, 1, 2):
+        try:
+            return os.get_terminal_size(fd).columns or 80
+        except (AttributeError, ValueError, OSError):
+            continue
+    return 80
+
+
+def _plain_table(env: Env, result: TicketList) -> None:
+    """The ticket table as aligned plain lines: columns two spaces apart, no padding."""
+    rows = [[_("id"), _("status"), _("subject"), _("backend"), _("remote"), _("created")]]
+    for t in result.tickets:
+        mark = " " + _("new reply") if t.id in result.new_replies else ""
+        rows.append([str(t.id), word(t.status) + mark, t.subject, t.backend or "-",
+                     _remote_cell(t), local_time(t.created)])
+    cells = [[_one_line(text) for text in row] for row in rows]
+    widths = [max(_cell_width(row[i]) for row in cells) for i in range(len(cells[0]))]
+    env.stdout.write("".join(
+        "  ".join(text + " " * (width - _cell_width(text))
+                  for text, width in zip(row, widths, strict=True)).rstrip() + "\n"
+        for row in cells))
+
+
+def _one_line(text: str) -> str:
+    """Untrusted text made inert and kept on one line (tabs as spaces)."""
+    return " ".join(strip_control(text).expandtabs(8).splitlines())
+
+
+def _cell_width(text: str) -> int:
+    """Terminal columns of ``text``: wide (CJK) characters take two, combining marks none."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _new_reply(ticket_id: int, result: TicketList) -> str:
