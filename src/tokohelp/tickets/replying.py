@@ -29,6 +29,7 @@ from tokohelp.errors import (
 from tokohelp.i18n import _, ngettext
 from tokohelp.tickets import recovery, text
 from tokohelp.tickets.recovery import KeptError, Partial
+from tokohelp.tickets.results import reply_json
 from tokohelp.tickets.signals import exit_status
 
 if TYPE_CHECKING:
@@ -83,17 +84,6 @@ class ReplyDryRun:
         """Backend name, ticket id, the reply as it would be stored, and the request."""
         return {"backend": self.backend, "ticket_id": self.ticket.id,
                 "reply": reply_json(self.reply), "request": self.request}
-
-
-def reply_json(reply: Reply) -> dict[str, Any]:
-    """The JSON object of one stored reply (shape pinned by tests)."""
-    return {"id": reply.id, "ticket_id": reply.ticket_id, "status": reply.status,
-            "body": reply.body, "remote_id": reply.remote_id, "remote_url": reply.remote_url,
-            "attachments": [{"name": a.name, "mime": a.mime, "size": a.size,
-                             "path": str(a.stored_path)} for a in reply.attachments],
-            "attempts": reply.attempts, "last_error": reply.last_error,
-            "idempotency_key": reply.idempotency_key, "created": reply.created,
-            "updated": reply.updated}
 
 
 # -- the use case -------------------------------------------------------------------------

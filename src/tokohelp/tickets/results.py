@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tokohelp.tickets.model import Record
+from tokohelp.tickets.model import Record, Reply
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -44,15 +44,22 @@ def remote_json(remote: RemoteStatus | None) -> dict[str, Any] | None:
                          "attachments": r.attachments} for r in remote.replies]}
 
 
+def reply_json(reply: Reply) -> dict[str, Any]:
+    """The JSON object of one stored reply (shape pinned by tests)."""
+    return {"id": reply.id, "ticket_id": reply.ticket_id, "status": reply.status,
+            "body": reply.body, "remote_id": reply.remote_id, "remote_url": reply.remote_url,
+            "attachments": [{"name": a.name, "mime": a.mime, "size": a.size,
+                             "path": str(a.stored_path)} for a in reply.attachments],
+            "attempts": reply.attempts, "last_error": reply.last_error,
+            "idempotency_key": reply.idempotency_key, "created": reply.created,
+            "updated": reply.updated}
+
+
 def outcome_json(outcome: SendOutcome) -> dict[str, Any]:
     """One entry of ``ticket send --json``: a ticket's, or (``kind`` "reply") a reply's."""
-    from tokohelp.tickets.model import Reply
-
     entry = {"id": outcome.ticket_id, "result": outcome.result, "message": outcome.message,
              "advice": outcome.advice, "kind": "ticket"}
     if isinstance(outcome.ticket, Reply):
-        from tokohelp.tickets.replying import reply_json
-
         return {**entry, "kind": "reply", "ticket": None, "reply": reply_json(outcome.ticket)}
     return {**entry, "ticket": ticket_json(outcome.ticket) if outcome.ticket else None}
 
@@ -119,8 +126,6 @@ class TicketShown(Record):
 
     def to_json(self) -> dict[str, Any]:
         """The ticket plus ``remote``, ``remote_error`` and the stored ``replies``."""
-        from tokohelp.tickets.replying import reply_json
-
         return {**ticket_json(self.ticket), "remote": remote_json(self.remote),
                 "remote_error": self.remote_error,
                 "replies": [reply_json(r) for r in self.replies]}
