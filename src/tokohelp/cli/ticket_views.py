@@ -238,7 +238,14 @@ def _print_unpadded(env: Env, renderable: Any) -> None:
 
 
 def show_shown(env: Env, result: TicketShown) -> None:
-    """The local record, its attachments and, where known, the remote status and replies."""
+    """The local record, its attachments and, where known, the remote status and replies.
+
+    Piped, a ticket without the desk's thread is written as plain lines without loading
+    Rich, whenever that is exactly what Rich would print: no line Rich would wrap is
+    longer than the width.
+    """
+    if result.remote is None and plain_output(env) and _plain_shown(env, result):
+        return
     ticket = result.ticket
     title = _("Ticket {id}: {subject}").format(id=ticket.id, subject=safe(ticket.subject))
     env.out.print(f"[bold]{title}[/bold]", soft_wrap=True)
@@ -253,6 +260,54 @@ def show_shown(env: Env, result: TicketShown) -> None:
             size=_("{count} bytes").format(count=a.size)), soft_wrap=True)
     _show_remote(env, result)
     _show_pending_replies(env, result)
+
+
+def _plain_shown(env: Env, result: TicketShown) -> bool:
+    """:func:`show_shown` as plain lines; False, writing nothing, when Rich would wrap one."""
+    ticket, width = result.ticket, piped_width()
+    pending = [r for r in result.replies if r.status != "sent"]
+    wrapped = [ticket.body] + [r.body for r in pending] + [
+        f"{_('attachment:')} {a.name}" for r in pending for a in r.attachments]
+    lines = [_("Ticket {id}: {subject}").format(id=ticket.id, subject=ticket.subject)]
+    lines += [f"  {label}: {value}" for label, value in _fields(ticket) if value]
+    lines += ["", ticket.body]
+    lines += ["  {label}: {name} ({mime}, {size})".format(
+        label=_("attached"), name=a.name, mime=a.mime,
+        size=_("{count} bytes").format(count=a.size)) for a in ticket.attachments]
+    replies = [line for reply in pending for line in _plain_reply(reply)]
+    if any("\t" in line for line in lines + replies) or not all(
+            _fits(text, width) for text in wrapped):  # Rich expands tabs and wraps
+        return False
+    _write_plain(env, lines)
+    if result.remote_error:
+        env.warn(_("remote status unavailable: {reason}").format(reason=result.remote_error))
+    _write_plain(env, replies)
+    return True
+
+
+def _plain_reply(reply: Any) -> list[str]:
+    """One reply of ours the desk does not have yet, as :func:`_show_pending_replies` shows it."""
+    head = _("{when} · you · reply {id} {status}").format(
+        when=local_time(reply.created), id=reply.id, status=word(reply.status))
+    lines = ["", head, reply.body]
+    lines += [f"{_('attachment:')} {a.name}" for a in reply.attachments]
+    if reply.last_error:
+        lines.append(f"{_('last error')}: {reply.last_error}")
+    return lines
+
+
+def _fits(text: str, width: int) -> bool:
+    """Whether Rich prints every line of ``text`` unwrapped (wide characters counted as two)."""
+    return all((len(line) if line.isascii() else 2 * len(line)) <= width
+               for line in strip_control(text).split("\n"))
+
+
+def _write_plain(env: Env, lines: list[str]) -> None:
+    """Untrusted text made inert, each line without trailing spaces (as Rich's piped output)."""
+    if not lines:
+        return
+    text = strip_control("\n".join(lines))
+    env.stdout.write("".join(line.rstrip(" ") + "\n" for line in text.split("\n")))
 
 
 def _fields(ticket: Ticket) -> list[tuple[str, Any]]:
