@@ -18,7 +18,7 @@ from tokohelp.safe import strip_control
 
 if TYPE_CHECKING:
     from tokohelp.ranking import Hit
-    from tokohelp.tickets.model import Ticket
+    from tokohelp.tickets.model import Reply, Ticket
     from tokohelp.tickets.results import (
         DraftSaved,
         DryRunShown,
@@ -192,7 +192,7 @@ def _plain_table(env: Env, result: TicketList) -> None:
     widths = [max(_cell_width(row[i]) for row in cells) for i in range(len(cells[0]))]
     env.stdout.write("".join(
         "  ".join(text + " " * (width - _cell_width(text))
-                  for text, width in zip(row, widths, strict=True)).rstrip() + "\n"
+                  for text, width in zip(row, widths, strict=True)).rstrip(" ") + "\n"
         for row in cells))
 
 
@@ -285,7 +285,7 @@ def _plain_shown(env: Env, result: TicketShown) -> bool:
     return True
 
 
-def _plain_reply(reply: Any) -> list[str]:
+def _plain_reply(reply: Reply) -> list[str]:
     """One reply of ours the desk does not have yet, as :func:`_show_pending_replies` shows it."""
     head = _("{when} · you · reply {id} {status}").format(
         when=local_time(reply.created), id=reply.id, status=word(reply.status))
