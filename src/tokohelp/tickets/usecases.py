@@ -4,7 +4,7 @@ Listing and showing are in :mod:`tokohelp.tickets.listing`, which imports none o
 
 Each reads settings and opens the store and backends only through the run's
 :class:`~tokohelp.session.Session` (config read once, store opened once), returns a
-dataclass from ``tokohelp.tickets.results`` and never prints.  Questions go through
+result from ``tokohelp.tickets.results`` and never prints.  Questions go through
 the ``Asker`` the caller gives; progress through the callbacks it gives.
 """
 
