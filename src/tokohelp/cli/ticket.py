@@ -3,10 +3,10 @@
 Each command turns its options into a request, calls a use case in
 ``tokohelp.tickets.usecases`` (``tokohelp.tickets.listing`` for list and show) with the
 run's Session (and, where the user may be asked, a terminal asker), and hands the result
-to ``render``.  SIGTERM and SIGHUP
-are caught while a ticket is written or sent so what exists is kept.  The core is
-imported inside the commands so the rest of the CLI starts without SQLite or the
-network stack.
+to ``render``.  SIGTERM and SIGHUP are caught while a ticket is written or sent so what
+exists is kept.  The core is imported inside the commands so the rest of the CLI starts
+without SQLite or the network stack, and :class:`TicketGroup` builds only the
+sub-command being run.
 """
 
 from __future__ import annotations
