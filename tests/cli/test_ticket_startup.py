@@ -221,3 +221,11 @@ def test_ticket_help_lists_every_command():
     listed = [line.split()[0] for line in result.stdout.split("Commands")[1].splitlines()[1:]
               if line.startswith("  ") and not line.startswith("   ")]
     assert listed == ["new", "edit", "delete", "list", "show", "send", "reply"]
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "unknown status 'lost'\nUse one of: draft, queued, sent, failed."),
+    ("id", "status 'lost' tidak dikenal\nGunakan salah satu dari: draft, queued, sent, failed.")])
+def test_an_unknown_status_is_refused_in_the_run_language(lang, said):
+    result = CliRunner().invoke(app, ["--lang", lang, "ticket", "list", "--status", "lost"])
+    assert result.exit_code == 2 and said in result.stderr

@@ -44,7 +44,8 @@ def list_tickets(session: Session, status: str | None, refresh: bool = False) ->
         warnings += refresh_threads(session)
     store = session.store if refresh else session.reading_store()
     if status is not None and status not in STATUSES:
-        raise UsageError(f"unknown status '{status}'", f"Use one of: {', '.join(STATUSES)}.")
+        raise UsageError(_("unknown status '{status}'").format(status=status),
+                         _("Use one of: {statuses}.").format(statuses=", ".join(STATUSES)))
     return TicketList(store.tickets(status), unseen_tickets(store), warnings)
 
 
