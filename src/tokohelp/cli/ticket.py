@@ -1,11 +1,12 @@
 """``tokohelp ticket new|edit|send|delete|list|show``: parse, call, render.
 
 Each command turns its options into a request, calls a use case in
-``tokohelp.tickets.usecases`` with the run's Session (and, where the user may be
-asked, a terminal asker), and hands the result to ``render``.  SIGTERM and SIGHUP
-are caught while a ticket is written or sent so what exists is kept.  The core is
-imported inside the commands so the rest of the CLI starts without SQLite or the
-network stack.
+``tokohelp.tickets.usecases`` (``tokohelp.tickets.listing`` for list and show) with the
+run's Session (and, where the user may be asked, a terminal asker), and hands the result
+to ``render``.  SIGTERM and SIGHUP are caught while a ticket is written or sent so what
+exists is kept.  The core is imported inside the commands so the rest of the CLI starts
+without SQLite or the network stack, and :class:`TicketGroup` builds only the
+sub-command being run.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import typer
+from typer.core import TyperGroup
 
 from tokohelp.cli import complete
 from tokohelp.cli.common import JsonOpt, session_of
@@ -25,8 +27,61 @@ if TYPE_CHECKING:
     from tokohelp.tickets.filing import Retrying
     from tokohelp.tickets.model import Ticket
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-                  help=N_("File and track help requests."))
+
+class TicketGroup(TyperGroup):
+    """``ticket``: builds only the sub-command being run (``--help`` builds them all).
+
+    Typer would build all seven, with their forty-odd options, on every run: about 25M
+    instructions, more than ``ticket list`` itself costs.  The sub-commands are
+    registered on :data:`subcommands` and built here, translated, on first use.
+    """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """The sub-command names in the order they are defined, building none."""
+        return [str(info.name) for info in subcommands.registered_commands]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """The named sub-command, built on first use; None for an unknown name."""
+        if cmd_name not in self.commands:
+            info = next((c for c in subcommands.registered_commands if c.name == cmd_name), None)
+            if info is None:
+                return None
+            self.commands[cmd_name] = _build(info)
+        return self.commands[cmd_name]
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """As Typer's, with "Did you mean" drawn from every name, built or not (and in the
+        run's language)."""
+        from typer._click.exceptions import UsageError
+
+        try:
+            return self._click_resolve_command(ctx, args)
+        except UsageError as exc:
+            import difflib
+
+            close = difflib.get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if self.suggest_commands and close:
+                exc.message = exc.message.rstrip(".") + ". " + _(
+                    "Did you mean {options}?").format(options=", ".join(map(repr, close)))
+            raise
+
+
+def _build(info: Any) -> Any:
+    """One sub-command as Typer builds it, with its help in the run's language."""
+    import typer.main
+
+    from tokohelp.cli.translate import translate_tree
+
+    command = typer.main.get_command_from_info(
+        info, pretty_exceptions_short=app.pretty_exceptions_short,
+        rich_markup_mode=app.rich_markup_mode)
+    translate_tree(command)
+    return command
+
+
+app = typer.Typer(cls=TicketGroup, no_args_is_help=True, add_completion=False,
+                  rich_markup_mode=None, help=N_("File and track help requests."))
+subcommands = typer.Typer(rich_markup_mode=None)  # built one at a time by TicketGroup
 
 ID_HELP = N_("Ticket id from 'tokohelp ticket list'.")
 
@@ -54,7 +109,7 @@ SEND_HELP = N_(
     "Examples: tokohelp ticket send 3 ; tokohelp ticket send --all")
 
 
-@app.command("new", help=NEW_HELP)
+@subcommands.command("new", help=NEW_HELP)
 def new_cmd(
     ctx: typer.Context,
     subject: str | None = typer.Option(None, "--subject", "-s", help=N_("One-line summary.")),
@@ -96,7 +151,7 @@ def new_cmd(
     render(session, result, json_out)
 
 
-@app.command("edit", help=EDIT_HELP)
+@subcommands.command("edit", help=EDIT_HELP)
 def edit_cmd(
     ctx: typer.Context,
     ticket_id: int = typer.Argument(..., metavar="ID", help=ID_HELP,
@@ -130,7 +185,7 @@ def edit_cmd(
     render(session, result, json_out)
 
 
-@app.command("delete", help=DELETE_HELP)
+@subcommands.command("delete", help=DELETE_HELP)
 def delete_cmd(
     ctx: typer.Context,
     ticket_id: int = typer.Argument(..., metavar="ID", help=ID_HELP,
@@ -168,7 +223,7 @@ def _confirmer(session: Session) -> Any:
     return confirm
 
 
-@app.command("list", help=LIST_HELP)
+@subcommands.command("list", help=LIST_HELP)
 def list_cmd(
     ctx: typer.Context,
     status: str | None = typer.Option(None, "--status",
@@ -179,13 +234,13 @@ def list_cmd(
 ) -> None:
     """``ticket list``: the stored tickets."""
     from tokohelp.cli.render import render
-    from tokohelp.tickets import usecases
+    from tokohelp.tickets.listing import list_tickets
 
     session = session_of(ctx)
-    render(session, usecases.list_tickets(session, status, refresh), json_out)
+    render(session, list_tickets(session, status, refresh), json_out)
 
 
-@app.command("show", help=SHOW_HELP)
+@subcommands.command("show", help=SHOW_HELP)
 def show_cmd(
     ctx: typer.Context,
     ticket_id: int = typer.Argument(..., metavar="ID", help=ID_HELP,
@@ -194,13 +249,13 @@ def show_cmd(
 ) -> None:
     """``ticket show ID``: one ticket and what its backend says."""
     from tokohelp.cli.render import render
-    from tokohelp.tickets import usecases
+    from tokohelp.tickets.listing import show_ticket
 
     session = session_of(ctx)
-    render(session, usecases.show_ticket(session, ticket_id), json_out)
+    render(session, show_ticket(session, ticket_id), json_out)
 
 
-@app.command("send", help=SEND_HELP)
+@subcommands.command("send", help=SEND_HELP)
 def send_cmd(
     ctx: typer.Context,
     ticket_ids: list[int] | None = typer.Argument(None, metavar="[ID]...",
@@ -279,7 +334,7 @@ def _register_reply() -> None:
     """``ticket reply`` lives in its own module (``cli/ticket_reply.py``)."""
     from tokohelp.cli.ticket_reply import REPLY_HELP, reply_cmd
 
-    app.command("reply", help=REPLY_HELP)(reply_cmd)
+    subcommands.command("reply", help=REPLY_HELP)(reply_cmd)
 
 
 _register_reply()

@@ -9,14 +9,16 @@ id, address or command is ever cut.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.cli.output import Env, safe
 from tokohelp.i18n import N_, _
+from tokohelp.safe import strip_control
 
 if TYPE_CHECKING:
     from tokohelp.ranking import Hit
-    from tokohelp.tickets.model import Ticket
+    from tokohelp.tickets.model import Reply, Ticket
     from tokohelp.tickets.results import (
         DraftSaved,
         DryRunShown,
@@ -122,12 +124,19 @@ def _remote_cell(ticket: Ticket) -> str:
 
 
 def show_list(env: Env, result: TicketList) -> None:
-    """A table of stored tickets (cards when narrow), or a note when there are none."""
-    if not result.tickets:
-        note(env, _("No tickets. File one with: tokohelp ticket new"))
+    """A table of stored tickets (cards when narrow), or a note when there are none.
+
+    Piped, the table is written as plain lines without loading Rich (a pipe shows no
+    styles): one line per ticket, never folded, the same as Rich's table when that fits.
+    """
+    if not result.tickets:  # a plain line on stderr: what Rich printed for it, unstyled
+        env.stderr.write(strip_control(_("No tickets. File one with: tokohelp ticket new"))
+                         + "\n")
         return
     from tokohelp.cli import narrow
 
+    if plain_output(env) and piped_width() >= narrow.NARROW:
+        return _plain_table(env, result)
     if narrow.is_narrow(env):
         return _cards(env, result.tickets)
     from rich.table import Table
@@ -142,6 +151,64 @@ def show_list(env: Env, result: TicketList) -> None:
                       safe(t.subject), safe(t.backend or "-"),
                       safe(_remote_cell(t)), safe(local_time(t.created)))
     _print_unpadded(env, table)
+
+
+def plain_output(env: Env) -> bool:
+    """Whether stdout gets plain text: piped, and Rich would not style it either.
+
+    ``TTY_COMPATIBLE=1`` or a non-empty ``FORCE_COLOR`` make Rich colour a pipe; then
+    the Rich view runs as before.
+    """
+    if env.stdout_isatty:
+        return False
+    forced = os.environ.get("TTY_COMPATIBLE", "")
+    if forced in ("0", "1"):
+        return forced == "0"
+    return not os.environ.get("FORCE_COLOR")
+
+
+def piped_width() -> int:
+    """The width Rich gives piped output, found without Rich: ``COLUMNS``, else the
+    terminal on stdin, stdout or stderr, else 80 (so narrow cards stay cards)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        return int(columns)
+    for fd in (0, 1, 2):
+        try:
+            return os.get_terminal_size(fd).columns or 80
+        except (AttributeError, ValueError, OSError):
+            continue
+    return 80
+
+
+def _plain_table(env: Env, result: TicketList) -> None:
+    """The ticket table as aligned plain lines: columns two spaces apart, no padding."""
+    rows = [[_("id"), _("status"), _("subject"), _("backend"), _("remote"), _("created")]]
+    for t in result.tickets:
+        mark = " " + _("new reply") if t.id in result.new_replies else ""
+        rows.append([str(t.id), word(t.status) + mark, t.subject, t.backend or "-",
+                     _remote_cell(t), local_time(t.created)])
+    cells = [[_one_line(text) for text in row] for row in rows]
+    widths = [max(_cell_width(row[i]) for row in cells) for i in range(len(cells[0]))]
+    env.stdout.write("".join(
+        "  ".join(text + " " * (width - _cell_width(text))
+                  for text, width in zip(row, widths, strict=True)).rstrip(" ") + "\n"
+        for row in cells))
+
+
+def _one_line(text: str) -> str:
+    """Untrusted text made inert and kept on one line (tabs as spaces)."""
+    return " ".join(strip_control(text).expandtabs(8).splitlines())
+
+
+def _cell_width(text: str) -> int:
+    """Terminal columns of ``text``: wide (CJK) characters take two, combining marks none."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _new_reply(ticket_id: int, result: TicketList) -> str:
@@ -171,7 +238,14 @@ def _print_unpadded(env: Env, renderable: Any) -> None:
 
 
 def show_shown(env: Env, result: TicketShown) -> None:
-    """The local record, its attachments and, where known, the remote status and replies."""
+    """The local record, its attachments and, where known, the remote status and replies.
+
+    Piped, a ticket without the desk's thread is written as plain lines without loading
+    Rich, whenever that is exactly what Rich would print: no line Rich would wrap is
+    longer than the width.
+    """
+    if result.remote is None and plain_output(env) and _plain_shown(env, result):
+        return
     ticket = result.ticket
     title = _("Ticket {id}: {subject}").format(id=ticket.id, subject=safe(ticket.subject))
     env.out.print(f"[bold]{title}[/bold]", soft_wrap=True)
@@ -186,6 +260,54 @@ def show_shown(env: Env, result: TicketShown) -> None:
             size=_("{count} bytes").format(count=a.size)), soft_wrap=True)
     _show_remote(env, result)
     _show_pending_replies(env, result)
+
+
+def _plain_shown(env: Env, result: TicketShown) -> bool:
+    """:func:`show_shown` as plain lines; False, writing nothing, when Rich would wrap one."""
+    ticket, width = result.ticket, piped_width()
+    pending = [r for r in result.replies if r.status != "sent"]
+    wrapped = [ticket.body] + [r.body for r in pending] + [
+        f"{_('attachment:')} {a.name}" for r in pending for a in r.attachments]
+    lines = [_("Ticket {id}: {subject}").format(id=ticket.id, subject=ticket.subject)]
+    lines += [f"  {label}: {value}" for label, value in _fields(ticket) if value]
+    lines += ["", ticket.body]
+    lines += ["  {label}: {name} ({mime}, {size})".format(
+        label=_("attached"), name=a.name, mime=a.mime,
+        size=_("{count} bytes").format(count=a.size)) for a in ticket.attachments]
+    replies = [line for reply in pending for line in _plain_reply(reply)]
+    if any("\t" in line for line in lines + replies) or not all(
+            _fits(text, width) for text in wrapped):  # Rich expands tabs and wraps
+        return False
+    _write_plain(env, lines)
+    if result.remote_error:
+        env.warn(_("remote status unavailable: {reason}").format(reason=result.remote_error))
+    _write_plain(env, replies)
+    return True
+
+
+def _plain_reply(reply: Reply) -> list[str]:
+    """One reply of ours the desk does not have yet, as :func:`_show_pending_replies` shows it."""
+    head = _("{when} · you · reply {id} {status}").format(
+        when=local_time(reply.created), id=reply.id, status=word(reply.status))
+    lines = ["", head, reply.body]
+    lines += [f"{_('attachment:')} {a.name}" for a in reply.attachments]
+    if reply.last_error:
+        lines.append(f"{_('last error')}: {reply.last_error}")
+    return lines
+
+
+def _fits(text: str, width: int) -> bool:
+    """Whether Rich prints every line of ``text`` unwrapped (wide characters counted as two)."""
+    return all((len(line) if line.isascii() else 2 * len(line)) <= width
+               for line in strip_control(text).split("\n"))
+
+
+def _write_plain(env: Env, lines: list[str]) -> None:
+    """Untrusted text made inert, each line without trailing spaces (as Rich's piped output)."""
+    if not lines:
+        return
+    text = strip_control("\n".join(lines))
+    env.stdout.write("".join(line.rstrip(" ") + "\n" for line in text.split("\n")))
 
 
 def _fields(ticket: Ticket) -> list[tuple[str, Any]]:

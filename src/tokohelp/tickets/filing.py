@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tokohelp.errors import AbortedError, NotFoundError, StorageError, TokohelpError, UsageError
+from tokohelp.errors import AbortedError, StorageError, TokohelpError, UsageError
 from tokohelp.i18n import _, ngettext
 from tokohelp.tickets import drafts, recovery, text
 from tokohelp.tickets.intake import OFFER_LIMIT, CategoryChoice, Gathered, IntakeDeps
@@ -29,9 +29,6 @@ if TYPE_CHECKING:
     from tokohelp.tickets.sender import Sender, SendOutcome
     from tokohelp.tickets.service import Created
     from tokohelp.tickets.store import CheckedFile, Store
-
-MAX_TICKET_ID = 2**63 - 1
-
 
 @dataclass
 class Retrying:
@@ -49,14 +46,6 @@ class Filed:
 
     created: Created
     notes: list[str] = field(default_factory=list)
-
-
-def check_id(ticket_id: int) -> int:
-    """Ticket ids are SQLite integers; a number outside them names no ticket."""
-    if not 1 <= ticket_id <= MAX_TICKET_ID:
-        raise NotFoundError(_("no ticket {id}").format(id=ticket_id),
-                            _("List your tickets with: tokohelp ticket list"))
-    return ticket_id
 
 
 def profile_email(cfg: Config) -> str | None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import sqlite3
 import time
 import uuid
@@ -34,6 +33,7 @@ from tokohelp.tickets.store import (
     Claim,
     Store,
     claim_is_stale,
+    hostname,
     now_iso,
     private_dir,
     storage_errors,
@@ -194,7 +194,7 @@ class ReplyStore:
             db.execute(
                 "UPDATE replies SET claimed_by = ?, claimed_host = ?, claimed_pid = ?,"
                 " claimed_at = ?, maybe_sent = ?, in_flight = 0 WHERE id = ?",
-                (owner, socket.gethostname(), os.getpid(), time.time(),
+                (owner, hostname(), os.getpid(), time.time(),
                  int(bool(maybe_sent or in_flight)), reply_id))
         return Claim(self.get(reply_id), owner, bool(maybe_sent or in_flight))  # type: ignore[arg-type]
 

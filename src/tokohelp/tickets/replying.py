@@ -29,6 +29,7 @@ from tokohelp.errors import (
 from tokohelp.i18n import _, ngettext
 from tokohelp.tickets import recovery, text
 from tokohelp.tickets.recovery import KeptError, Partial
+from tokohelp.tickets.results import reply_json
 from tokohelp.tickets.signals import exit_status
 
 if TYPE_CHECKING:
@@ -85,17 +86,6 @@ class ReplyDryRun:
                 "reply": reply_json(self.reply), "request": self.request}
 
 
-def reply_json(reply: Reply) -> dict[str, Any]:
-    """The JSON object of one stored reply (shape pinned by tests)."""
-    return {"id": reply.id, "ticket_id": reply.ticket_id, "status": reply.status,
-            "body": reply.body, "remote_id": reply.remote_id, "remote_url": reply.remote_url,
-            "attachments": [{"name": a.name, "mime": a.mime, "size": a.size,
-                             "path": str(a.stored_path)} for a in reply.attachments],
-            "attempts": reply.attempts, "last_error": reply.last_error,
-            "idempotency_key": reply.idempotency_key, "created": reply.created,
-            "updated": reply.updated}
-
-
 # -- the use case -------------------------------------------------------------------------
 
 
@@ -103,8 +93,9 @@ def reply(session: Session, req: ReplyRequest, asker: Any, *, dry_run: bool = Fa
           ) -> ReplySent | ReplyDryRun:
     """Check the ticket, gather the reply, then describe it, or store and send it."""
     from tokohelp.tickets import filing, snapshot
+    from tokohelp.tickets.listing import check_id
 
-    ticket = session.store.get(filing.check_id(req.ticket_id))
+    ticket = session.store.get(check_id(req.ticket_id))
     require_sent(ticket)
     backend = _backend(session, ticket)
     with snapshot.staging() as staging:

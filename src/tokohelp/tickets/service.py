@@ -17,11 +17,10 @@ from tokohelp.config import Config, load_config
 from tokohelp.errors import (
     ConfigError,
     TokohelpError,
-    UsageError,
 )
 from tokohelp.i18n import _
 from tokohelp.redact import scrub
-from tokohelp.tickets.model import STATUSES, Attachment, RemoteStatus, Ticket
+from tokohelp.tickets.model import Attachment, RemoteStatus, Ticket
 from tokohelp.tickets.store import CheckedFile, NewTicket, Store, now_iso, open_store
 
 if TYPE_CHECKING:
@@ -97,13 +96,6 @@ def dry_run(new: NewTicket, files: list[CheckedFile], backend: Backend | None) -
     if backend is None:
         return DryRun(None, ticket)
     return DryRun(backend.name, ticket, scrub(backend.describe(ticket), [_secret(backend)]))
-
-
-def list_tickets(status: str | None = None, store: Store | None = None) -> list[Ticket]:
-    """Stored tickets, oldest first."""
-    if status is not None and status not in STATUSES:
-        raise UsageError(f"unknown status '{status}'", f"Use one of: {', '.join(STATUSES)}.")
-    return (store or open_store(read_only=True)).tickets(status)
 
 
 def get_ticket(ticket_id: int, store: Store | None = None) -> Ticket:

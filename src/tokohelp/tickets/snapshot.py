@@ -15,7 +15,6 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 from tokohelp.errors import BadInputError, StorageError
@@ -70,7 +69,7 @@ def _take_one(item: CheckedFile, target: Path) -> CheckedFile:
         raise BadInputError(
             _("{path}: the file changed while it was being attached").format(path=item.path),
             _("Attach it again once it is no longer being written."))
-    return replace(item, path=target)
+    return CheckedFile(target, item.name, item.mime, item.size)
 
 
 def _copy_bounded(item: CheckedFile, target: Path) -> int:

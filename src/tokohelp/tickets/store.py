@@ -16,18 +16,16 @@ import contextlib
 import datetime as dt
 import os
 import shutil
-import socket
 import sqlite3
 import stat
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from tokohelp import config
 from tokohelp.errors import BadInputError, NotFoundError, StorageError
-from tokohelp.tickets.model import Attachment, RemoteRef, Ticket
+from tokohelp.tickets.model import Attachment, Record, RemoteRef, Ticket
 
 DB_NAME = "tickets.db"
 SCHEMA_VERSION = 1
@@ -78,35 +76,41 @@ TICKET_FIELDS = ("id", "subject", "body", "category", "backend", "status", "crea
 TICKET_COLUMNS = ", ".join(TICKET_FIELDS)
 
 
-@dataclass
-class NewTicket:
+class NewTicket(Record):
     """What the user wrote, before it has an id."""
 
-    subject: str
-    body: str
-    category: str | None = None
-    order_id: str | None = None
-    email: str | None = None
-    backend: str | None = None
+    __slots__ = ("backend", "body", "category", "email", "order_id", "subject")
+
+    def __init__(self, subject: str, body: str, category: str | None = None,
+                 order_id: str | None = None, email: str | None = None,
+                 backend: str | None = None) -> None:
+        self.subject, self.body, self.category = subject, body, category
+        self.order_id, self.email, self.backend = order_id, email, backend
 
 
-@dataclass
-class CheckedFile:
+class CheckedFile(Record):
     """An attachment that passed validation and may be copied into the store."""
 
-    path: Path
-    name: str
-    mime: str
-    size: int
+    __slots__ = ("mime", "name", "path", "size")
+
+    def __init__(self, path: Path, name: str, mime: str, size: int) -> None:
+        self.path, self.name, self.mime, self.size = path, name, mime, size
 
 
-@dataclass
-class Claim:
+class Claim(Record):
     """A ticket held for sending, and whether an earlier attempt may have landed."""
 
-    ticket: Ticket
-    owner: str
-    maybe_sent: bool
+    __slots__ = ("maybe_sent", "owner", "ticket")
+
+    def __init__(self, ticket: Ticket, owner: str, maybe_sent: bool) -> None:
+        self.ticket, self.owner, self.maybe_sent = ticket, owner, maybe_sent
+
+
+def hostname() -> str:
+    """This host's name, as claims record it (``socket`` is imported only to claim)."""
+    import socket
+
+    return socket.gethostname()
 
 
 def now_iso() -> str:
@@ -116,7 +120,7 @@ def now_iso() -> str:
 
 def new_owner() -> str:
     """A claim token unique to this process and call."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    return f"{hostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 @contextlib.contextmanager
@@ -169,7 +173,7 @@ def claim_is_stale(host: str | None, pid: int | None, at: float | None,
     long that takes: taking it over could send the ticket a second time.  A zombie
     or a process that reused the holder's pid is not the holder.
     """
-    here = host == socket.gethostname() and pid is not None
+    here = host == hostname() and pid is not None
     if here and (not _process_alive(pid) or _not_the_holder(pid, at)):
         return True
     if here and in_flight:
@@ -355,7 +359,7 @@ class Store:
             db.execute(
                 "UPDATE tickets SET claimed_by = ?, claimed_host = ?, claimed_pid = ?,"
                 " claimed_at = ?, maybe_sent = ?, in_flight = 0 WHERE id = ?",
-                (owner, socket.gethostname(), os.getpid(), time.time(),
+                (owner, hostname(), os.getpid(), time.time(),
                  int(bool(maybe_sent or in_flight)), ticket_id))
         return Claim(self.get(ticket_id), owner, bool(maybe_sent or in_flight))
 

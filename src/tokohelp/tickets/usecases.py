@@ -1,8 +1,10 @@
-"""The ticket use cases the CLI calls: ``(session, inputs) -> result``.
+"""The ticket use cases that write, which the CLI calls: ``(session, inputs) -> result``.
+
+Listing and showing are in :mod:`tokohelp.tickets.listing`, which imports none of this.
 
 Each reads settings and opens the store and backends only through the run's
 :class:`~tokohelp.session.Session` (config read once, store opened once), returns a
-dataclass from ``tokohelp.tickets.results`` and never prints.  Questions go through
+result from ``tokohelp.tickets.results`` and never prints.  Questions go through
 the ``Asker`` the caller gives; progress through the callbacks it gives.
 """
 
@@ -23,14 +25,13 @@ from tokohelp.errors import (
 )
 from tokohelp.i18n import _, ngettext
 from tokohelp.tickets import filing
+from tokohelp.tickets.listing import check_id
 from tokohelp.tickets.results import (
     DraftSaved,
     DryRunShown,
     SendReport,
     TicketDeleted,
     TicketFiled,
-    TicketList,
-    TicketShown,
 )
 
 if TYPE_CHECKING:
@@ -113,63 +114,13 @@ def _not_sent(ticket: Ticket, outcome: SendOutcome | None) -> TokohelpError | No
         id=ticket.id, reason=outcome.message), outcome.advice)
 
 
-def list_tickets(session: Session, status: str | None, refresh: bool = False) -> TicketList:
-    """Stored tickets, oldest first, optionally of one status; "new reply" from the cache.
-
-    Without ``refresh`` nothing goes over the network: the marks come from what
-    ``ticket show`` or an earlier ``--refresh`` fetched.
-    """
-    from tokohelp.tickets import replying, service
-    from tokohelp.tickets.reply_store import unseen_tickets
-
-    warnings = _config_warning(session) + (replying.refresh_threads(session) if refresh else [])
-    store = session.store if refresh else session.reading_store()
-    tickets = service.list_tickets(status, store)
-    return TicketList(tickets, unseen_tickets(store), warnings)
-
-
-def _config_warning(session: Session) -> list[str]:
-    """Listing needs no config, but a broken one must not go unmentioned (issue 13)."""
-    try:
-        _ = session.config  # reading it is the check
-    except TokohelpError as exc:
-        return [exc.message]
-    return []
-
-
-def show_ticket(session: Session, ticket_id: int) -> TicketShown:
-    """The local record, its replies and, once sent, the desk's thread (marked as seen)."""
-    from tokohelp.tickets import replying
-
-    shown = _shown(session, ticket_id)
-    shown.replies = replying.replies_of(session).for_ticket(shown.ticket.id)
-    replying.remember_thread(session, shown.ticket.id, shown.remote, seen=True)
-    return shown
-
-
-def _shown(session: Session, ticket_id: int) -> TicketShown:
-    """The local record and, once sent, what the backend says (a failure is a note)."""
-    from tokohelp.errors import TokohelpError
-
-    ticket = session.store.get(filing.check_id(ticket_id))
-    if ticket.status != "sent" or not ticket.remote_id:
-        return TicketShown(ticket)
-    try:
-        backend = session.backend(ticket.backend)
-        if backend is None:
-            return TicketShown(ticket, remote_error=_("no backend configured"))
-        return TicketShown(ticket, backend.remote_status(ticket.remote_id))
-    except TokohelpError as exc:
-        return TicketShown(ticket, remote_error=exc.message)
-
-
 def send_targets(session: Session, ids: list[int] | None, all_queued: bool) -> list[int]:
     """The tickets ``ticket send`` works on: the given ones (which must exist) or every queued."""
     from tokohelp.tickets import service
 
     _check_send_args(session.store, ids, all_queued)
     return service.send_targets(None if all_queued else
-                                [filing.check_id(i) for i in ids or []], session.store)
+                                [check_id(i) for i in ids or []], session.store)
 
 
 def send_tickets(session: Session, targets: list[int],
@@ -233,7 +184,7 @@ def edit_ticket(session: Session, ticket_id: int, change: DraftChange | None,
     from tokohelp.tickets import drafts
 
     store = session.store
-    ticket = store.get(filing.check_id(ticket_id))
+    ticket = store.get(check_id(ticket_id))
     drafts.require_draft(ticket)
     if change is None:
         if not asker.interactive:
@@ -253,7 +204,7 @@ def delete_ticket(session: Session, ticket_id: int,
     from tokohelp.tickets import drafts
 
     store = session.store
-    ticket = store.get(filing.check_id(ticket_id))
+    ticket = store.get(check_id(ticket_id))
     if not drafts.deletable(ticket):
         drafts.delete(store, ticket)  # raises with the reason
     if confirm is not None and not confirm(ticket):
