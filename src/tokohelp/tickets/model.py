@@ -2,7 +2,7 @@
 
 Every run that touches tickets defines these classes, so all but :class:`Ticket` are
 plain slotted classes (a ``@dataclass`` costs about 2M instructions to define, these
-almost nothing) with a dataclass's equality and repr from :class:`Record`.
+almost nothing) with a dataclass's equality and repr from :class:`tokohelp.record.Record`.
 :class:`Ticket` stays a dataclass: ``dataclasses.replace`` is used on it.
 """
 
@@ -11,23 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tokohelp.record import Record
+
 STATUSES = ("draft", "queued", "sent", "failed")
-
-
-class Record:
-    """Equality and repr by the ``__slots__`` fields, as a dataclass would give them."""
-
-    __slots__ = ()
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
-
-    def __repr__(self) -> str:
-        values = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
-        return f"{type(self).__qualname__}({values})"
 
 
 class Attachment(Record):

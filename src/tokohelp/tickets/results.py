@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tokohelp.tickets.model import Record, Reply
+from tokohelp.record import Record
+from tokohelp.tickets.model import Reply
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from tokohelp import config
 from tokohelp.errors import BadInputError, NotFoundError, StorageError
-from tokohelp.tickets.model import Attachment, Record, RemoteRef, Ticket
+from tokohelp.record import Record
+from tokohelp.tickets.model import Attachment, RemoteRef, Ticket
 
 DB_NAME = "tickets.db"
 SCHEMA_VERSION = 1
