@@ -61,11 +61,12 @@ class ArticleList:
 class ArticlePage:
     """``tokohelp show``: one article, the contact channels it names, its cross-references."""
 
-    __slots__ = ("channels", "raw", "refs", "shown", "warnings")
+    __slots__ = ("channels", "raw", "refs", "shown", "source", "warnings")
 
     def __init__(self, shown: ShownArticle, raw: bool = False,
                  warnings: list[str] | None = None) -> None:
         self.shown, self.raw = shown, raw
+        self.source = ""  # the file's text, read for --raw
         self.channels: list[Channel] = []
         self.refs: list[ResolvedRef] = []
         self.warnings: list[str] = warnings or []
@@ -187,6 +188,7 @@ def show(session: Session, slug: str, *, raw: bool = False) -> ArticlePage:
     shown = catalog.find_article(slug.strip(), session.article_lang, session.index)
     page = ArticlePage(shown, raw, warnings=list(session.index.notices))
     if raw:
+        page.source = shown.source()
         return page
     article = shown.article
     known = {c.id: c for c in session.channels} if article.channels else {}

@@ -46,15 +46,35 @@ class ArticleItem(Record):
 class ShownArticle(Record):
     """An article to display, with whether it is in the other language than asked.
 
-    ``alias`` is the older slug that was asked for, when it led here.
+    ``alias`` is the older slug that was asked for, when it led here.  The file is parsed
+    when :attr:`article` is first read: ``show --raw`` prints the file as it is and needs
+    neither the TOML parser nor the category data (a sixth of its start-up).
     """
 
-    __slots__ = ("alias", "article", "other_langs", "requested_lang")
+    __slots__ = ("_article", "_index", "alias", "lang", "other_langs", "path",
+                 "requested_lang")
 
-    def __init__(self, article: Article, requested_lang: str, other_langs: list[str],
-                 alias: str = "") -> None:
-        self.article, self.requested_lang = article, requested_lang
+    def __init__(self, path: Path, lang: str, requested_lang: str, other_langs: list[str],
+                 alias: str = "", index: Index | None = None) -> None:
+        self.path, self.lang, self.requested_lang = path, lang, requested_lang
         self.other_langs, self.alias = other_langs, alias
+        self._index, self._article = index, None
+
+    @property
+    def article(self) -> Article:
+        """The parsed article (BadInputError naming the file if it broke since indexing)."""
+        if self._article is None:
+            self._article = _read_indexed(self.path, self._index)
+        return self._article
+
+    def source(self) -> str:
+        """The file's text, as it is (BadInputError when it cannot be read any more)."""
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not valid UTF-8 text"
+            raise BadInputError(f"{self.path}: {reason}", _(
+                "Fix the file, or run 'tokohelp index --rebuild' to skip it.")) from None
 
     @property
     def via_alias(self) -> bool:
@@ -64,7 +84,7 @@ class ShownArticle(Record):
     @property
     def fallback(self) -> bool:
         """True when the requested language version does not exist."""
-        return self.article.lang != self.requested_lang
+        return self.lang != self.requested_lang
 
 
 class SearchResult(Record):
@@ -227,8 +247,8 @@ def _find_article(slug: str, lang: str, index: Index) -> ShownArticle:
     topic, alias = resolve_slug(slug, index)
     rows = dict(index.db.execute("SELECT lang, path FROM docs WHERE slug = ?", (topic,)))
     chosen = lang if lang in rows else sorted(rows)[0]
-    article = _read_indexed(Path(rows[chosen]), index)
-    return ShownArticle(article, lang, sorted(set(rows) - {chosen}), alias)
+    return ShownArticle(Path(rows[chosen]), chosen, lang, sorted(set(rows) - {chosen}), alias,
+                        index)
 
 
 def resolve_cross_references(article: Article, index: Index | None = None) -> list[ResolvedRef]:
@@ -244,7 +264,7 @@ def resolve_cross_references(article: Article, index: Index | None = None) -> li
     return resolved
 
 
-def _read_indexed(path: Path, index: Index) -> Article:
+def _read_indexed(path: Path, index: Index | None) -> Article:
     """Read an article the index knows; if it broke since, say which file."""
     from tokohelp.articles import read_article
 

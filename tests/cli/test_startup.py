@@ -57,3 +57,10 @@ def test_search_with_a_warm_index_defines_no_dataclass_and_reads_no_toml():
 def test_raw_show_needs_neither_rich_nor_the_channels():
     modules = imported("show", "refund-status", "--raw")
     assert not {"rich", "tokohelp.contacts", "tokohelp.cli.contact_views"} & modules
+
+
+def test_raw_show_with_a_warm_index_parses_no_toml():
+    """--raw prints the file as it is: no front matter or category data to parse."""
+    imported("show", "refund-status", "--raw")  # builds the index
+    modules = imported("show", "refund-status", "--raw")
+    assert {"tomllib", "tokohelp.articles", "dataclasses"} & modules == set()

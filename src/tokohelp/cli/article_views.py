@@ -180,7 +180,7 @@ def show_no_match(env: Env, result: SearchResult, category_ids: list[str]) -> No
 def show_page(env: Env, page: ArticlePage) -> None:
     """The article, when it was checked, the channels it names, then the unofficial note."""
     if page.raw:
-        return show_raw(env, page.shown)
+        return show_raw(env, page)
     from rich.markdown import Markdown
 
     _show_notes(env, page.shown)
@@ -221,10 +221,9 @@ def _show_notes(env: Env, shown: ShownArticle) -> None:
             lang=a.lang, why=fallback_note(shown.requested_lang))) + "[/dim]")
 
 
-def show_raw(env: Env, shown: ShownArticle) -> None:
+def show_raw(env: Env, page: ArticlePage) -> None:
     """The article file's Markdown source, control characters removed."""
-    text = shown.article.path.read_text(encoding="utf-8")
-    env.stdout.write(strip_control(text).rstrip("\n") + "\n")
+    env.stdout.write(strip_control(page.source).rstrip("\n") + "\n")
 
 
 def show_index(env: Env, report: IndexReport) -> None:
