@@ -53,3 +53,34 @@ def make_library(root: Path) -> Path:
     write_article(root, "parcel-late", "en", title="Parcel is late", category="shipping",
                   body="Track the courier with the tracking number.")
     return root
+
+
+# Runs the real entry point in a fresh interpreter (output piped), then lists the modules
+# it imported; the probe's own json import comes after the list is taken.
+_PROBE = """
+import sys
+sys.argv = ["tokohelp", *sys.argv[1:]]
+from tokohelp.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+modules = sorted(sys.modules)
+import json
+sys.stderr.write("\\nMODULES " + json.dumps(modules) + "\\n")
+"""
+
+
+def run_piped(*args: str) -> tuple[str, set[str]]:
+    """Run ``tokohelp ARGS`` piped in a fresh process: its stdout and the modules it imported.
+
+    Start-up tests check which modules a command loads: a structural fact that holds on a
+    busy machine, unlike a time.
+    """
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True,
+                          text=True, check=False, timeout=60)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.stdout, set(json.loads(done.stderr.rsplit("MODULES ", 1)[1]))
+

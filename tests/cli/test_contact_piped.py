@@ -5,12 +5,11 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers import run_piped
 from tokohelp import reach
 from tokohelp.cli import app
 from tokohelp.cli.render import render
@@ -19,17 +18,6 @@ from tokohelp.session import Session
 
 runner = CliRunner()
 
-# Runs the real entry point in a fresh interpreter, then says whether Rich was imported.
-PROBE = """
-import sys
-from tokohelp.cli import main
-sys.argv[0] = "tokohelp"
-try:
-    main()
-except SystemExit:
-    pass
-sys.stderr.write("\\nRICH %s\\n" % ("rich" in sys.modules))
-"""
 FORMS = [
     ["contact"],
     ["contact", "--tier", "silver"],
@@ -42,10 +30,7 @@ FORMS = [
 
 
 def rich_imported(*args: str) -> bool:
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
-                          check=False, timeout=60)
-    assert "Traceback" not in done.stderr, done.stderr
-    return done.stderr.rsplit("RICH ", 1)[1].strip() == "True"
+    return "rich" in run_piped(*args)[1]
 
 
 @pytest.mark.parametrize("args", [["contact"], ["contact", "--channel", "email"],

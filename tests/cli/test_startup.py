@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-PROBE = """
-import sys
-from tokohelp.cli import app
-try:
-    app(sys.argv[1:], prog_name="tokohelp")
-except SystemExit:
-    pass
-modules = sorted(sys.modules)  # before the probe's own json import
-import json
-sys.stderr.write("\\nMODULES " + json.dumps(modules) + "\\n")
-"""
+from tests.helpers import run_piped
+
 COMMAND_MODULES = {"tokohelp.cli.articles", "tokohelp.cli.contact", "tokohelp.cli.ticket",
                    "tokohelp.cli.config_cmd"}
 
 
 def imported(*args: str) -> set[str]:
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
-                          check=False, timeout=60)
-    line = done.stderr.rsplit("MODULES ", 1)[1]
-    return set(json.loads(line))
+    return run_piped(*args)[1]
 
 
 def test_help_imports_no_command_module_and_no_rich():

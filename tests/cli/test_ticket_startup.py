@@ -9,14 +9,12 @@ wherever Rich's table fits the width and Rich would wrap no line.
 from __future__ import annotations
 
 import io
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers import run_piped
 from tokohelp.cli import app, ticket, ticket_views
 from tokohelp.i18n import activate
 from tokohelp.session import Session
@@ -25,16 +23,6 @@ from tokohelp.tickets.reply_store import ReplyStore
 from tokohelp.tickets.results import TicketList, TicketShown
 from tokohelp.tickets.store import CheckedFile, NewTicket, Store
 
-PROBE = """
-import json, sys
-sys.argv = ["tokohelp", *sys.argv[1:]]
-from tokohelp.cli import main
-try:
-    main()
-except SystemExit:
-    pass
-sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
-"""
 WRITING = {"rich", "httpx", "tokohelp.tickets.filing", "tokohelp.tickets.drafts",
            "tokohelp.tickets.recovery", "tokohelp.tickets.intake", "tokohelp.tickets.replying",
            "tokohelp.tickets.backends", "tokohelp.tickets.usecases", "secrets"}
@@ -44,9 +32,7 @@ SUBJECTS = ["Refund not received", "Half-written", "Paket hilang", "Pesanan [red
 
 def imported(*args: str) -> tuple[str, set[str]]:
     """Run tokohelp piped in a fresh process: its stdout and the modules it imported."""
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
-                          check=False, timeout=60)
-    return done.stdout, set(json.loads(done.stderr.rsplit("MODULES ", 1)[1]))
+    return run_piped(*args)
 
 
 def make_tickets(tmp_path: Path) -> list[int]:
@@ -137,11 +123,15 @@ def some_tickets(tmp_path: Path) -> TicketList:
 
 @pytest.mark.parametrize("lang", ["en", "id"])
 def test_the_plain_table_is_what_rich_printed_when_it_fits(tmp_path, monkeypatch, lang):
-    listed = some_tickets(tmp_path)
+    assert_plain_is_rich(monkeypatch, ticket_views.show_list, some_tickets(tmp_path), lang)
+
+
+def assert_plain_is_rich(monkeypatch, view, result, lang: str) -> None:
+    """The plain (piped) form of ``view`` prints exactly what Rich printed, in ``lang``."""
     activate(lang)
     try:
-        plain = rendered(monkeypatch, ticket_views.show_list, listed, rich=False)
-        assert plain == rendered(monkeypatch, ticket_views.show_list, listed, rich=True)
+        plain = rendered(monkeypatch, view, result, rich=False)
+        assert plain == rendered(monkeypatch, view, result, rich=True)
     finally:
         activate("en")
 
@@ -167,13 +157,7 @@ def shown(tmp_path: Path, body: str) -> TicketShown:
                                   "", "trailing spaces   \n\n\nlast"])
 @pytest.mark.parametrize("lang", ["en", "id"])
 def test_the_plain_show_is_what_rich_printed(tmp_path, monkeypatch, body, lang):
-    result = shown(tmp_path, body)
-    activate(lang)
-    try:
-        plain = rendered(monkeypatch, ticket_views.show_shown, result, rich=False)
-        assert plain == rendered(monkeypatch, ticket_views.show_shown, result, rich=True)
-    finally:
-        activate("en")
+    assert_plain_is_rich(monkeypatch, ticket_views.show_shown, shown(tmp_path, body), lang)
 
 
 def test_show_leaves_a_body_rich_would_wrap_to_rich(tmp_path, monkeypatch):

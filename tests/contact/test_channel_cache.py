@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers import run_piped
 from tokohelp import contacts
 from tokohelp.cli import app
 from tokohelp.config import cache_dir
@@ -97,23 +97,8 @@ def test_config_overrides_apply_over_the_cached_channels():
     assert "  Reach: (021) 5550100 / (021) 53691015\n" in out
 
 
-PROBE = """
-import sys
-from tokohelp.cli import main
-sys.argv[0] = "tokohelp"
-try:
-    main()
-except SystemExit:
-    pass
-sys.stderr.write("\\nTOMLLIB %s\\n" % ("tomllib" in sys.modules))
-"""
-
-
 def tomllib_imported() -> bool:
-    done = subprocess.run([sys.executable, "-c", PROBE, "--lang", "en", "contact"],
-                          capture_output=True, text=True, check=False, timeout=60)
-    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
-    return done.stderr.rsplit("TOMLLIB ", 1)[1].strip() == "True"
+    return "tomllib" in run_piped("--lang", "en", "contact")[1]
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib is tomli before 3.11")
