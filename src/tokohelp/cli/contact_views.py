@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tokohelp.cli.output import Env, print_hanging, safe
+from tokohelp.cli.output import Env, plain_width, print_hanging, safe
 from tokohelp.contacts import Advice, Channel, pick
 from tokohelp.i18n import N_, _
 from tokohelp.safe import strip_control
@@ -193,27 +193,7 @@ def show_article_channels(env: Env, channels: list[Channel], lang: str) -> None:
 
 # --- piped: plain lines, no Rich ------------------------------------------------------
 
-PLAIN_WIDTH = 80  # a pipe's width when neither COLUMNS nor a terminal says otherwise
 _WORD = re.compile(r"\s*\S+\s*")  # a word and the blanks after it, as Rich splits text
-
-
-def plain_width() -> int:
-    """The width Rich gives a piped console: COLUMNS, else the terminal's, else 80.
-
-    Rich asks stdin, stdout and stderr in turn, so ``tokohelp contact | less`` typed at a
-    terminal still wraps at that terminal's width; the plain views keep that.
-    """
-    import os
-
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns):
-        return int(columns)
-    for descriptor in (0, 1, 2):
-        try:
-            return os.get_terminal_size(descriptor).columns or PLAIN_WIDTH
-        except (AttributeError, ValueError, OSError):
-            continue
-    return PLAIN_WIDTH
 
 
 def wrap(text: str, width: int) -> list[str]:

@@ -60,3 +60,27 @@ def print_hanging(env: Session, marker: str, body: Any, indent: int = 2) -> None
     grid.add_column()
     grid.add_row(marker, body)
     env.out.print(Padding(grid, (0, 0, 0, indent)) if indent else grid)
+
+
+PLAIN_WIDTH = 80  # a pipe's width when neither COLUMNS nor a terminal says otherwise
+
+
+def plain_width() -> int:
+    """The width Rich gives a piped console, found without Rich: COLUMNS, else the
+    terminal's, else 80.
+
+    Rich asks stdin, stdout and stderr in turn, so ``tokohelp contact | less`` typed at a
+    terminal still wraps at that terminal's width; the plain views keep that.
+    """
+    import os
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns):
+        return int(columns)
+    for descriptor in (0, 1, 2):
+        try:
+            return os.get_terminal_size(descriptor).columns or PLAIN_WIDTH
+        except (AttributeError, ValueError, OSError):
+            continue
+    return PLAIN_WIDTH
+

@@ -12,7 +12,7 @@ import datetime as dt
 import os
 from typing import TYPE_CHECKING, Any
 
-from tokohelp.cli.output import Env, safe
+from tokohelp.cli.output import Env, plain_width, safe
 from tokohelp.i18n import N_, _
 from tokohelp.safe import strip_control
 
@@ -135,7 +135,7 @@ def show_list(env: Env, result: TicketList) -> None:
         return
     from tokohelp.cli import narrow
 
-    if plain_output(env) and piped_width() >= narrow.NARROW:
+    if plain_output(env) and plain_width() >= narrow.NARROW:
         return _plain_table(env, result)
     if narrow.is_narrow(env):
         return _cards(env, result.tickets)
@@ -165,20 +165,6 @@ def plain_output(env: Env) -> bool:
     if forced in ("0", "1"):
         return forced == "0"
     return not os.environ.get("FORCE_COLOR")
-
-
-def piped_width() -> int:
-    """The width Rich gives piped output, found without Rich: ``COLUMNS``, else the
-    terminal on stdin, stdout or stderr, else 80 (so narrow cards stay cards)."""
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit():
-        return int(columns)
-    for fd in (0, 1, 2):
-        try:
-            return os.get_terminal_size(fd).columns or 80
-        except (AttributeError, ValueError, OSError):
-            continue
-    return 80
 
 
 def _plain_table(env: Env, result: TicketList) -> None:
@@ -264,7 +250,7 @@ def show_shown(env: Env, result: TicketShown) -> None:
 
 def _plain_shown(env: Env, result: TicketShown) -> bool:
     """:func:`show_shown` as plain lines; False, writing nothing, when Rich would wrap one."""
-    ticket, width = result.ticket, piped_width()
+    ticket, width = result.ticket, plain_width()
     pending = [r for r in result.replies if r.status != "sent"]
     wrapped = [ticket.body] + [r.body for r in pending] + [
         f"{_('attachment:')} {a.name}" for r in pending for a in r.attachments]
