@@ -3,11 +3,11 @@
 A reply goes through the same outbox as a ticket: it is a row of its own
 (``queued``, ``sent`` or ``failed``) with its own idempotency key, attempts,
 last error, claim and in-flight flags, and private copies of its attachments,
-all written in one transaction before anything is sent.  The methods mirror
-the ticket methods of :class:`~tokohelp.tickets.store.Store` that the
-:class:`~tokohelp.tickets.sender.Sender` calls (claim, begin_attempt,
-attempt_failed, mark_sent, release, get, holder), so the one sender with its
-retries and its "did the timed-out attempt land?" look-up sends replies too.
+all written in one transaction before anything is sent.  Claims and attempts
+are :class:`~tokohelp.tickets.store.OutboxRows`, the same code as a ticket's
+(claim, begin_attempt, attempt_failed, mark_sent, release, holder), so the one
+:class:`~tokohelp.tickets.sender.Sender` with its retries and its "did the
+timed-out attempt land?" look-up sends replies too.
 
 The tables are added by :func:`migrate` (``CREATE TABLE IF NOT EXISTS``, run on
 every open, so an older store gains them and nothing else changes).  The
@@ -18,23 +18,21 @@ fetched and when last shown, so ``ticket list`` marks "new reply" offline.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import sqlite3
-import time
 import uuid
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from tokohelp.errors import NotFoundError, StorageError
 from tokohelp.i18n import _
-from tokohelp.tickets.model import Attachment, RemoteRef, Reply
+from tokohelp.tickets.model import Attachment, Reply
 from tokohelp.tickets.store import (
     CheckedFile,
-    Claim,
+    OutboxRows,
     Store,
-    claim_is_stale,
-    hostname,
     now_iso,
+    place_attachments,
     private_dir,
     storage_errors,
 )
@@ -91,8 +89,10 @@ def migrate(db: sqlite3.Connection) -> None:
     db.executescript(f"BEGIN IMMEDIATE; {REPLY_SCHEMA} COMMIT;")
 
 
-class ReplyStore:
+class ReplyStore(OutboxRows):
     """The replies of one open :class:`Store`; same database, same transactions."""
+
+    TABLE = "replies"
 
     def __init__(self, store: Store) -> None:
         self.tickets = store
@@ -123,8 +123,6 @@ class ReplyStore:
 
     def _insert(self, ticket_id: int, body: str, key: str, staging: Path,
                 files: list[CheckedFile]) -> int:
-        from tokohelp.tickets.store import _stored_name
-
         stamp = now_iso()
         with self.tickets._tx() as db:
             cur = db.execute(
@@ -132,16 +130,9 @@ class ReplyStore:
                 " idempotency_key) VALUES (?, ?, 'queued', ?, ?, ?)",
                 (ticket_id, body, stamp, stamp, key))
             reply_id = int(cur.lastrowid or 0)
-            final = self.dir / str(reply_id)
-            if final.exists():  # left by a crash before a commit that never happened
-                shutil.rmtree(final)
-            if files:
-                os.replace(staging, final)
-            db.executemany(
-                "INSERT INTO reply_attachments (reply_id, position, name, mime, size,"
-                " stored_path) VALUES (?, ?, ?, ?, ?, ?)",
-                [(reply_id, pos, f.name, f.mime, f.size, str(final / _stored_name(pos, f.name)))
-                 for pos, f in enumerate(files)])
+            place_attachments(db, staging, self.dir / str(reply_id), files,
+                              "INSERT INTO reply_attachments (reply_id, position, name, mime,"
+                              " size, stored_path) VALUES (?, ?, ?, ?, ?, ?)", reply_id)
         return reply_id
 
     def get(self, reply_id: int) -> Reply:
@@ -176,72 +167,17 @@ class ReplyStore:
         reply.attachments = [Attachment(n, m, s, Path(p)) for n, m, s, p in rows]
         return reply
 
-    # -- claiming and sending (the Sender's store interface) ---------------------------
+    # -- claiming and sending: OutboxRows, with what differs for replies ---------
 
-    def claim(self, reply_id: int, owner: str) -> Claim | None:
-        """Take the right to send ``reply_id``; None when sent or held by a live process."""
-        with self.tickets._tx() as db:
-            row = db.execute(
-                "SELECT status, claimed_by, claimed_host, claimed_pid, claimed_at, in_flight,"
-                " maybe_sent FROM replies WHERE id = ?", (reply_id,)).fetchone()
-            if row is None:
-                raise NotFoundError(_("no reply {id}").format(id=reply_id))
-            status, holder, host, pid, at, in_flight, maybe_sent = row
-            if status not in ("queued", "failed"):
-                return None
-            if holder is not None and not claim_is_stale(host, pid, at, bool(in_flight)):
-                return None
-            db.execute(
-                "UPDATE replies SET claimed_by = ?, claimed_host = ?, claimed_pid = ?,"
-                " claimed_at = ?, maybe_sent = ?, in_flight = 0 WHERE id = ?",
-                (owner, hostname(), os.getpid(), time.time(),
-                 int(bool(maybe_sent or in_flight)), reply_id))
-        return Claim(self.get(reply_id), owner, bool(maybe_sent or in_flight))  # type: ignore[arg-type]
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self.tickets._tx()
 
-    def holder(self, reply_id: int) -> tuple[str | None, int | None]:
-        """Who holds the claim (host, pid), for telling the user."""
-        with storage_errors(self.path):
-            row = self.db.execute("SELECT claimed_host, claimed_pid FROM replies WHERE id = ?",
-                                  (reply_id,)).fetchone()
-        return (row[0], row[1]) if row else (None, None)
+    def _missing(self, reply_id: int) -> NotFoundError:
+        return NotFoundError(_("no reply {id}").format(id=reply_id))
 
-    def begin_attempt(self, reply_id: int, owner: str, backend: str) -> int:
-        """Count an attempt and mark it in flight; StorageError if the claim was lost."""
-        with self.tickets._tx() as db:
-            cur = db.execute(
-                "UPDATE replies SET attempts = attempts + 1, in_flight = 1, claimed_at = ?,"
-                " updated = ? WHERE id = ? AND claimed_by = ?",
-                (time.time(), now_iso(), reply_id, owner))
-            if cur.rowcount != 1:
-                raise StorageError(_("reply {id}: another tokohelp process took it over").format(
-                    id=reply_id))
-            return int(db.execute("SELECT attempts FROM replies WHERE id = ?",
-                                  (reply_id,)).fetchone()[0])
-
-    def attempt_failed(self, reply_id: int, owner: str, error: str, maybe_sent: bool) -> None:
-        """Record why an attempt failed; an unknown outcome is remembered for good."""
-        self._owned_update(reply_id, owner,
-                           "last_error = ?, in_flight = 0, maybe_sent = MAX(maybe_sent, ?)",
-                           (error, int(maybe_sent)))
-
-    def mark_sent(self, reply_id: int, ref: RemoteRef) -> None:
-        """The desk has the reply: keep its reference and drop any claim."""
-        with self.tickets._tx() as db:
-            db.execute(
-                "UPDATE replies SET status = 'sent', remote_id = ?, remote_url = ?,"
-                " last_error = NULL, in_flight = 0, maybe_sent = 0, claimed_by = NULL,"
-                " updated = ? WHERE id = ?", (ref.remote_id, ref.url, now_iso(), reply_id))
-
-    def release(self, reply_id: int, owner: str, status: str | None = None) -> None:
-        """Give the claim back; an attempt cut short in flight is kept as ``maybe_sent``."""
-        sets = ("claimed_by = NULL, maybe_sent = MAX(maybe_sent, in_flight), in_flight = 0"
-                + (", status = ?" if status else ""))
-        self._owned_update(reply_id, owner, sets, (status,) if status else ())
-
-    def _owned_update(self, reply_id: int, owner: str, sets: str, args: tuple) -> None:
-        with self.tickets._tx() as db:
-            db.execute(f"UPDATE replies SET {sets}, updated = ? WHERE id = ? AND claimed_by = ?",
-                       (*args, now_iso(), reply_id, owner))
+    def _taken_over(self, reply_id: int) -> StorageError:
+        return StorageError(_("reply {id}: another tokohelp process took it over").format(
+            id=reply_id))
 
     # -- what the desk said, cached for ``ticket list`` --------------------------------
 

@@ -182,8 +182,118 @@ def claim_is_stale(host: str | None, pid: int | None, at: float | None,
     return at is None or time.time() - at > CLAIM_STALE_SECONDS
 
 
-class Store:
+class OutboxRows:
+    """Claiming and recording the attempts of rows in an outbox table: tickets, replies.
+
+    Both are sent, exactly once, by the one :class:`~tokohelp.tickets.sender.Sender`
+    through the same columns (``claimed_by/host/pid/at``, ``in_flight``, ``maybe_sent``,
+    ``attempts``, ``last_error``, ``status``, ``remote_id``, ``remote_url``).  A store names
+    its ``TABLE`` and provides ``get``, ``_tx``, ``path``, ``db``, and what a missing row
+    and a lost claim are called; ``_attempt_sets`` adds columns set with each attempt.
+    """
+
+    TABLE = ""
+    db: sqlite3.Connection
+    path: Path
+
+    def claim(self, row_id: int, owner: str) -> Claim | None:
+        """Take the right to send ``row_id``; None when sent or held by a live process."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT status, claimed_by, claimed_host, claimed_pid, claimed_at, in_flight,"
+                f" maybe_sent FROM {self.TABLE} WHERE id = ?", (row_id,)).fetchone()
+            if row is None:
+                raise self._missing(row_id)
+            status, holder, host, pid, at, in_flight, maybe_sent = row
+            if status not in ("queued", "failed"):
+                return None
+            if holder is not None and not claim_is_stale(host, pid, at, bool(in_flight)):
+                return None
+            db.execute(
+                f"UPDATE {self.TABLE} SET claimed_by = ?, claimed_host = ?, claimed_pid = ?,"
+                " claimed_at = ?, maybe_sent = ?, in_flight = 0 WHERE id = ?",
+                (owner, hostname(), os.getpid(), time.time(),
+                 int(bool(maybe_sent or in_flight)), row_id))
+        return Claim(self.get(row_id), owner, bool(maybe_sent or in_flight))
+
+    def holder(self, row_id: int) -> tuple[str | None, int | None]:
+        """Who holds the claim (host, pid), for telling the user."""
+        with storage_errors(self.path):
+            row = self.db.execute(
+                f"SELECT claimed_host, claimed_pid FROM {self.TABLE} WHERE id = ?",
+                (row_id,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def begin_attempt(self, row_id: int, owner: str, backend: str) -> int:
+        """Count an attempt and mark it in flight; StorageError if the claim was lost."""
+        extra, extra_args = self._attempt_sets(backend)
+        with self._tx() as db:
+            cur = db.execute(
+                f"UPDATE {self.TABLE} SET attempts = attempts + 1, in_flight = 1{extra},"
+                " claimed_at = ?, updated = ? WHERE id = ? AND claimed_by = ?",
+                (*extra_args, time.time(), now_iso(), row_id, owner))
+            if cur.rowcount != 1:
+                raise self._taken_over(row_id)
+            return int(db.execute(f"SELECT attempts FROM {self.TABLE} WHERE id = ?",
+                                  (row_id,)).fetchone()[0])
+
+    def attempt_failed(self, row_id: int, owner: str, error: str, maybe_sent: bool) -> None:
+        """Record why an attempt failed; an unknown outcome is remembered for good."""
+        self._owned_update(row_id, owner,
+                           "last_error = ?, in_flight = 0, maybe_sent = MAX(maybe_sent, ?)",
+                           (error, int(maybe_sent)))
+
+    def mark_sent(self, row_id: int, ref: RemoteRef) -> None:
+        """The desk has it: keep its id and URL and drop any claim.
+
+        Recorded even if the claim was lost meanwhile: the remote copy exists.
+        """
+        with self._tx() as db:
+            db.execute(
+                f"UPDATE {self.TABLE} SET status = 'sent', remote_id = ?, remote_url = ?,"
+                " last_error = NULL, in_flight = 0, maybe_sent = 0, claimed_by = NULL,"
+                " updated = ? WHERE id = ?", (ref.remote_id, ref.url, now_iso(), row_id))
+
+    def release(self, row_id: int, owner: str, status: str | None = None) -> None:
+        """Give the claim back, optionally setting 'queued' or 'failed'.
+
+        An attempt still in flight here was cut short without an outcome (Ctrl-C, an
+        unexpected error) after it may have reached the desk: keep that as ``maybe_sent``.
+        """
+        sets = ("claimed_by = NULL, maybe_sent = MAX(maybe_sent, in_flight), in_flight = 0"
+                + (", status = ?" if status else ""))
+        self._owned_update(row_id, owner, sets, (status,) if status else ())
+
+    def _owned_update(self, row_id: int, owner: str, sets: str, args: tuple) -> None:
+        with self._tx() as db:
+            db.execute(f"UPDATE {self.TABLE} SET {sets}, updated = ? WHERE id = ?"
+                       " AND claimed_by = ?", (*args, now_iso(), row_id, owner))
+
+    def _attempt_sets(self, backend: str) -> tuple[str, tuple]:
+        """Columns (SQL, values) set with each attempt besides the count; none by default."""
+        return "", ()
+
+
+def place_attachments(db: sqlite3.Connection, staging: Path, final: Path,
+                      files: list[CheckedFile], insert: str, owner_id: int) -> None:
+    """Inside the row's transaction: move the staged copies to ``final`` and record them.
+
+    ``insert`` takes (owner id, position, name, mime, size, stored path).  A ``final``
+    directory left by a crash before a commit that never happened is removed first.
+    """
+    if final.exists():
+        shutil.rmtree(final)
+    if files:
+        os.replace(staging, final)
+    db.executemany(insert, [(owner_id, pos, f.name, f.mime, f.size,
+                             str(final / _stored_name(pos, f.name)))
+                            for pos, f in enumerate(files)])
+
+
+class Store(OutboxRows):
     """The ticket database plus the private attachment copies next to it."""
+
+    TABLE = "tickets"
 
     def __init__(self, root: Path | None = None, *, read_only: bool = False) -> None:
         """``read_only``: for listing; opens even where nothing can be written (full disk)."""
@@ -293,16 +403,9 @@ class Store:
                 (new.subject, new.body, new.category, new.backend, status, stamp, stamp, key,
                  new.order_id, new.email))
             ticket_id = int(cur.lastrowid or 0)
-            final = self.attachments_dir / str(ticket_id)
-            if final.exists():  # left by a crash before a commit that never happened
-                shutil.rmtree(final)
-            if files:
-                os.replace(staging, final)
-            db.executemany(
-                "INSERT INTO attachments (ticket_id, position, name, mime, size, stored_path)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [(ticket_id, pos, f.name, f.mime, f.size, str(final / _stored_name(pos, f.name)))
-                 for pos, f in enumerate(files)])
+            place_attachments(db, staging, self.attachments_dir / str(ticket_id), files,
+                              "INSERT INTO attachments (ticket_id, position, name, mime, size,"
+                              " stored_path) VALUES (?, ?, ?, ?, ?, ?)", ticket_id)
         return ticket_id
 
     def get(self, ticket_id: int) -> Ticket:
@@ -311,8 +414,7 @@ class Store:
             row = self.db.execute(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?",
                                   (ticket_id,)).fetchone()
             if row is None:
-                raise NotFoundError(f"no ticket {ticket_id}",
-                                    "List your tickets with 'tokohelp ticket list'.")
+                raise self._missing(ticket_id)
             return self._ticket(row)
 
     def tickets(self, status: str | None = None) -> list[Ticket]:
@@ -341,81 +443,20 @@ class Store:
         ticket.attachments = [Attachment(n, m, s, Path(p)) for n, m, s, p in rows]
         return ticket
 
-    # -- claiming and sending --------------------------------------------------
+    # -- claiming and sending: OutboxRows, with what differs for tickets --------
 
-    def claim(self, ticket_id: int, owner: str) -> Claim | None:
-        """Take the right to send ``ticket_id``; None when sent or held by a live process."""
-        with self._tx() as db:
-            row = db.execute(
-                "SELECT status, claimed_by, claimed_host, claimed_pid, claimed_at, in_flight,"
-                " maybe_sent FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
-            if row is None:
-                raise NotFoundError(f"no ticket {ticket_id}",
-                                    "List your tickets with 'tokohelp ticket list'.")
-            status, holder, host, pid, at, in_flight, maybe_sent = row
-            if status not in ("queued", "failed"):
-                return None
-            if holder is not None and not claim_is_stale(host, pid, at, bool(in_flight)):
-                return None
-            db.execute(
-                "UPDATE tickets SET claimed_by = ?, claimed_host = ?, claimed_pid = ?,"
-                " claimed_at = ?, maybe_sent = ?, in_flight = 0 WHERE id = ?",
-                (owner, hostname(), os.getpid(), time.time(),
-                 int(bool(maybe_sent or in_flight)), ticket_id))
-        return Claim(self.get(ticket_id), owner, bool(maybe_sent or in_flight))
+    def _missing(self, ticket_id: int) -> NotFoundError:
+        return NotFoundError(f"no ticket {ticket_id}",
+                             "List your tickets with 'tokohelp ticket list'.")
 
-    def holder(self, ticket_id: int) -> tuple[str | None, int | None]:
-        """Who holds the claim (host, pid), for telling the user."""
-        with storage_errors(self.path):
-            row = self.db.execute("SELECT claimed_host, claimed_pid FROM tickets WHERE id = ?",
-                                  (ticket_id,)).fetchone()
-        return (row[0], row[1]) if row else (None, None)
+    def _taken_over(self, ticket_id: int) -> StorageError:
+        return StorageError(f"ticket {ticket_id}: another tokohelp process took it over",
+                            f"Check it with 'tokohelp ticket show {ticket_id}' before sending "
+                            "again.")
 
-    def begin_attempt(self, ticket_id: int, owner: str, backend: str) -> int:
-        """Count an attempt and mark it in flight; StorageError if the claim was lost."""
-        with self._tx() as db:
-            cur = db.execute(
-                "UPDATE tickets SET attempts = attempts + 1, in_flight = 1, backend = ?,"
-                " claimed_at = ?, updated = ? WHERE id = ? AND claimed_by = ?",
-                (backend, time.time(), now_iso(), ticket_id, owner))
-            if cur.rowcount != 1:
-                raise StorageError(f"ticket {ticket_id}: another tokohelp process took it over",
-                                   "Check it with 'tokohelp ticket show "
-                                   f"{ticket_id}' before sending again.")
-            return int(db.execute("SELECT attempts FROM tickets WHERE id = ?",
-                                  (ticket_id,)).fetchone()[0])
-
-    def attempt_failed(self, ticket_id: int, owner: str, error: str, maybe_sent: bool) -> None:
-        """Record why an attempt failed; an unknown outcome is remembered for good."""
-        self._owned_update(ticket_id, owner,
-                           "last_error = ?, in_flight = 0, maybe_sent = MAX(maybe_sent, ?)",
-                           (error, int(maybe_sent)))
-
-    def mark_sent(self, ticket_id: int, ref: RemoteRef) -> None:
-        """The backend has the ticket: keep its id and URL and drop any claim.
-
-        Recorded even if the claim was lost meanwhile: the remote ticket exists.
-        """
-        with self._tx() as db:
-            db.execute(
-                "UPDATE tickets SET status = 'sent', remote_id = ?, remote_url = ?,"
-                " last_error = NULL, in_flight = 0, maybe_sent = 0, claimed_by = NULL,"
-                " updated = ? WHERE id = ?", (ref.remote_id, ref.url, now_iso(), ticket_id))
-
-    def release(self, ticket_id: int, owner: str, status: str | None = None) -> None:
-        """Give the claim back, optionally setting 'queued' or 'failed'.
-
-        An attempt still in flight here was cut short without an outcome (Ctrl-C, an
-        unexpected error) after it may have reached the backend: keep that as ``maybe_sent``.
-        """
-        sets = ("claimed_by = NULL, maybe_sent = MAX(maybe_sent, in_flight), in_flight = 0"
-                + (", status = ?" if status else ""))
-        self._owned_update(ticket_id, owner, sets, (status,) if status else ())
-
-    def _owned_update(self, ticket_id: int, owner: str, sets: str, args: tuple) -> None:
-        with self._tx() as db:
-            db.execute(f"UPDATE tickets SET {sets}, updated = ? WHERE id = ? AND claimed_by = ?",
-                       (*args, now_iso(), ticket_id, owner))
+    def _attempt_sets(self, backend: str) -> tuple[str, tuple]:
+        """A ticket remembers the backend each attempt went to."""
+        return ", backend = ?", (backend,)
 
 
 def _as_text(value: object) -> object:
