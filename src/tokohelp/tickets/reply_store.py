@@ -17,8 +17,6 @@ fetched and when last shown, so ``ticket list`` marks "new reply" offline.
 
 from __future__ import annotations
 
-import contextlib
-import shutil
 import sqlite3
 import uuid
 from contextlib import AbstractContextManager
@@ -31,6 +29,7 @@ from tokohelp.tickets.store import (
     CheckedFile,
     OutboxRows,
     Store,
+    insert_with_files,
     now_iso,
     place_attachments,
     private_dir,
@@ -109,17 +108,14 @@ class ReplyStore(OutboxRows):
         """Store a queued reply and private copies of its files, all or nothing."""
         key = f"reply-{uuid.uuid4()}"
         staging = self.dir / f".new-{key}"
-        try:
-            if files:
-                with storage_errors(self.dir):
-                    private_dir(self.dir)
-                self.tickets._stage_files(staging, files)
-            reply_id = self._insert(ticket_id, body, key, staging, files)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                shutil.rmtree(staging)
-            raise
+        reply_id = insert_with_files(staging, files, lambda: self._stage(staging, files),
+                                     lambda: self._insert(ticket_id, body, key, staging, files))
         return self.get(reply_id)
+
+    def _stage(self, staging: Path, files: list[CheckedFile]) -> None:
+        with storage_errors(self.dir):
+            private_dir(self.dir)
+        self.tickets._stage_files(staging, files)
 
     def _insert(self, ticket_id: int, body: str, key: str, staging: Path,
                 files: list[CheckedFile]) -> int:

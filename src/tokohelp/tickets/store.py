@@ -20,7 +20,7 @@ import sqlite3
 import stat
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tokohelp import config
@@ -274,6 +274,23 @@ class OutboxRows:
         return "", ()
 
 
+def insert_with_files(staging: Path, files: list[CheckedFile], stage: Callable[[], None],
+                      insert: Callable[[], int]) -> int:
+    """Copy the files to ``staging`` (``stage``), then ``insert`` the row; all or nothing.
+
+    The copies are made outside the transaction; whatever stops the insert (an error, a
+    signal) removes the staging directory, so no half-stored files stay behind.
+    """
+    try:
+        if files:
+            stage()
+        return insert()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(staging)
+        raise
+
+
 def place_attachments(db: sqlite3.Connection, staging: Path, final: Path,
                       files: list[CheckedFile], insert: str, owner_id: int) -> None:
     """Inside the row's transaction: move the staged copies to ``final`` and record them.
@@ -375,14 +392,8 @@ class Store(OutboxRows):
         """Store a ticket and private copies of its files, all or nothing."""
         key = str(uuid.uuid4())
         staging = self.attachments_dir / f".new-{key}"
-        try:
-            if files:
-                self._stage_files(staging, files)
-            ticket_id = self._insert(new, key, status, staging, files)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                shutil.rmtree(staging)
-            raise
+        ticket_id = insert_with_files(staging, files, lambda: self._stage_files(staging, files),
+                                      lambda: self._insert(new, key, status, staging, files))
         return self.get(ticket_id)
 
     def _stage_files(self, staging: Path, files: list[CheckedFile]) -> None:
