@@ -271,9 +271,9 @@ def read_article(path: Path, categories: Iterable[str]) -> Article:
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
-        raise BadInputError("not valid UTF-8 text") from None
+        raise BadInputError(_("not valid UTF-8 text")) from None
     except OSError as exc:
-        raise BadInputError(f"cannot read: {exc.strerror}") from None
+        raise BadInputError(_("cannot read: {reason}").format(reason=exc.strerror)) from None
     return parse_article(text, path, categories)
 
 

@@ -72,7 +72,7 @@ class ShownArticle(Record):
         try:
             return self.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not valid UTF-8 text"
+            reason = exc.strerror if isinstance(exc, OSError) else _("not valid UTF-8 text")
             raise BadInputError(f"{self.path}: {reason}", _(
                 "Fix the file, or run 'tokohelp index --rebuild' to skip it.")) from None
 
