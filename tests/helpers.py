@@ -60,7 +60,7 @@ def make_library(root: Path) -> Path:
 _PROBE = """
 import sys
 sys.argv = ["tokohelp", *sys.argv[1:]]
-from tokohelp.cli import main
+from tokohelp.__main__ import main
 try:
     main()
 except SystemExit:

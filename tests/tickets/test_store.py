@@ -202,6 +202,24 @@ def test_begin_attempt_without_the_claim_is_refused(store):
         store.begin_attempt(ticket.id, "someone-else", "desk")
 
 
+def test_store_errors_speak_the_readers_language(store):
+    from tokohelp import i18n
+
+    ticket = store.create(NewTicket("s", "b"), [])
+    store.claim(ticket.id, new_owner())
+    previous = i18n.active_lang()
+    i18n.activate("id")
+    try:
+        with pytest.raises(NotFoundError, match="tidak ada tiket 99") as missing:
+            store.get(99)
+        assert "tokohelp ticket list" in missing.value.hint
+        with pytest.raises(StorageError, match="diambil alih") as taken:
+            store.begin_attempt(ticket.id, "someone-else", "desk")
+        assert f"tokohelp ticket show {ticket.id}" in taken.value.hint
+    finally:
+        i18n.activate(previous)
+
+
 def test_data_dir_that_cannot_be_created_is_a_storage_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -7,8 +7,8 @@ own messages follow it.  Every error becomes one line and its exit status in
 :func:`tokohelp.cli.render.fail`, called from :meth:`TokohelpGroup.invoke` only.
 """
 
-from __future__ import annotations
-
+# Annotations are not postponed here (no __future__ import): Typer reads them at every
+# start, and from strings it would compile and evaluate each one.
 import os
 import sys
 from typing import Any

@@ -6,8 +6,8 @@ views are imported only when a command runs; the root group imports this module 
 for these commands, and takes their help texts from its registry.
 """
 
-from __future__ import annotations
-
+# Annotations are not postponed here (no __future__ import): Typer reads them at every
+# start, and from strings it would compile and evaluate each one.
 import typer
 
 from tokohelp.cli import complete

@@ -4,8 +4,8 @@ The core and the views are imported inside the functions: this module is
 loaded at every start-up, the channel code only when a command needs it.
 """
 
-from __future__ import annotations
-
+# Annotations are not postponed here (no __future__ import): Typer reads them at every
+# start, and from strings it would compile and evaluate each one.
 from enum import Enum
 from typing import Annotated
 

@@ -1,7 +1,7 @@
 """``tokohelp docs [TOPIC]``: the shipped documentation, rendered and paged (like ``gh help``)."""
 
-from __future__ import annotations
-
+# Annotations are not postponed here (no __future__ import): Typer reads them at every
+# start, and from strings it would compile and evaluate each one.
 import typer
 
 from tokohelp.cli import complete

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from tokohelp import config
 from tokohelp.errors import BadInputError, NotFoundError, StorageError
+from tokohelp.i18n import _
 from tokohelp.record import Record
 from tokohelp.tickets.model import Attachment, RemoteRef, Ticket
 
@@ -457,13 +458,14 @@ class Store(OutboxRows):
     # -- claiming and sending: OutboxRows, with what differs for tickets --------
 
     def _missing(self, ticket_id: int) -> NotFoundError:
-        return NotFoundError(f"no ticket {ticket_id}",
-                             "List your tickets with 'tokohelp ticket list'.")
+        return NotFoundError(_("no ticket {id}").format(id=ticket_id),
+                             _("List your tickets with: tokohelp ticket list"))
 
     def _taken_over(self, ticket_id: int) -> StorageError:
-        return StorageError(f"ticket {ticket_id}: another tokohelp process took it over",
-                            f"Check it with 'tokohelp ticket show {ticket_id}' before sending "
-                            "again.")
+        return StorageError(
+            _("ticket {id}: another tokohelp process took it over").format(id=ticket_id),
+            _("Check it with 'tokohelp ticket show {id}' before sending it again.").format(
+                id=ticket_id))
 
     def _attempt_sets(self, backend: str) -> tuple[str, tuple]:
         """A ticket remembers the backend each attempt went to."""
