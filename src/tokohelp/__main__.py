@@ -1,27 +1,18 @@
 """Where the ``tokohelp`` command starts: the console script and ``python -m tokohelp``.
 
-Importing Typer, Click and the command's modules makes some hundred thousand objects
-that live until the process ends, and next to no garbage; CPython's cyclic collector
-would still walk them over and over while they are made (about 37M instructions, a
-tenth of ``tokohelp search refund``; see ``bench/README.md``).  So the collector is
-paused for those imports, what they made is frozen out of its sight
-(:func:`gc.freeze`), and it is back on, as usual, for the command's own work.
-
-This module imports nothing else at its top: the pause has to begin before Typer is
-imported, and a test that imports :mod:`tokohelp.cli` keeps its own collector as it is.
+The command-line modules (Typer and Click with them) are imported here with the cyclic
+collector paused (see :mod:`tokohelp.startup`), so this module imports nothing else at
+its top: the pause has to begin before Typer is imported.
 """
 
-import gc
+from tokohelp import startup
 
 
 def main() -> None:
-    """Run the command line with the collector paused during start-up."""
-    gc.disable()
-    try:
+    """Run the command line; its start-up imports run with the collector paused."""
+    startup.own_process()
+    with startup.paused_collector():
         from tokohelp.cli import main as run_cli
-    finally:
-        gc.freeze()
-        gc.enable()
     run_cli()
 
 

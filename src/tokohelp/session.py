@@ -348,7 +348,10 @@ def _isatty(stream: Any) -> bool:
 
 
 def _console(stream: TextIO) -> Console:
-    from rich.console import Console
+    from tokohelp.startup import paused_collector
+
+    with paused_collector():
+        from rich.console import Console
 
     target = stream if _isatty(stream) else TrimmedLines(stream)
     return Console(file=target, highlight=False, emoji=False)
