@@ -108,9 +108,9 @@ def test_paging_follows_the_rendered_height_not_the_source_lines(library, tmp_pa
 def test_short_text_no_pager_and_tokohelp_pager(library, tmp_path):
     screen, paged = show_in_terminal(tmp_path, ["show", "short-one"], rows=30, cols=80, env={})
     assert paged is None and "Two words." in screen
-    screen, paged = show_in_terminal(tmp_path, ["--no-pager", "show", "one-long-line"],
-                                     rows=30, cols=40, env={})
-    assert paged is None and "One long paragraph" in screen
+    for args in (["--no-pager", "show", "one-long-line"], ["show", "one-long-line", "--no-pager"]):
+        screen, paged = show_in_terminal(tmp_path, args, rows=30, cols=40, env={})
+        assert paged is None and "One long paragraph" in screen
     _, paged = show_in_terminal(tmp_path, ["show", "one-long-line"], rows=30, cols=40,
                                 env={"TOKOHELP_PAGER": "", "LESS": "-M"})
     assert paged is None

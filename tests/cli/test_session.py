@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from tests.cli.counting import count_opens
 from tests.helpers import make_library
-from tokohelp.cli import app, take_lang
+from tokohelp.cli import app, take_flag, take_lang
 from tokohelp.cli.render import exit_status, fail
 from tokohelp.errors import ConfigError, ExitStatus, NotFoundError
 from tokohelp.i18n import activate, active_lang
@@ -43,6 +43,26 @@ def write_config(home, text: str) -> None:
 ])
 def test_take_lang_finds_the_option_anywhere_before_double_dash(args, lang, rest):
     assert take_lang(args) == (lang, rest)
+
+
+@pytest.mark.parametrize(("args", "found", "rest"), [
+    (["--no-pager", "show", "a"], True, ["show", "a"]),
+    (["show", "a", "--no-pager"], True, ["show", "a"]),
+    (["docs", "--no-pager", "tickets"], True, ["docs", "tickets"]),
+    (["search", "--", "--no-pager"], False, ["search", "--", "--no-pager"]),
+    (["show", "a"], False, ["show", "a"]),
+])
+def test_take_flag_finds_no_pager_anywhere_before_double_dash(args, found, rest):
+    assert take_flag(args, "--no-pager") == (found, rest)
+
+
+@pytest.mark.parametrize("args", [["--no-pager", "show", "money-back"],
+                                  ["show", "money-back", "--no-pager"]])
+def test_no_pager_before_or_after_the_command_reaches_the_session(library, args):
+    session = Session()
+    result = runner.invoke(app, args, obj=session)
+    assert result.exit_code == 0, result.output
+    assert session.no_pager
 
 
 def test_lang_after_the_command_picks_the_article_language(library):

@@ -119,19 +119,32 @@ def take_lang(args: list[str]) -> tuple[str | None, list[str]]:
     return lang, rest
 
 
+def take_flag(args: list[str], flag: str) -> tuple[bool, list[str]]:
+    """Remove a global switch such as ``--no-pager`` from anywhere before ``--``.
+
+    Like ``--lang``, it may come after the command: ``tokohelp show SLUG --no-pager``.
+    """
+    cut = args.index("--") if "--" in args else len(args)
+    head = args[:cut]
+    return flag in head, [arg for arg in head if arg != flag] + args[cut:]
+
+
 class TokohelpGroup(TyperGroup):
     """The root group: makes the Session, and maps every error to its exit status."""
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
-        """Take ``--lang`` out, make the Session, speak its language, then let Click run.
+        """Take ``--lang`` and ``--no-pager`` out, make the Session, speak its language,
+        then let Click run.
 
         Click runs in non-standalone mode so that its usage errors come back here and are
         printed once, translated, in tokohelp's own format; the exit status is ours.
         """
         lang, rest = take_lang(list(sys.argv[1:] if args is None else args))
+        no_pager, rest = take_flag(rest, "--no-pager")
         session = extra.get("obj") if isinstance(extra.get("obj"), Session) else Session()
         session.set_options(lang, False)
+        session.no_pager = session.no_pager or no_pager
         extra["obj"] = session
         previous = active_lang()
         try:
@@ -256,13 +269,13 @@ def root(
     debug: bool = typer.Option(False, "--debug", help=N_("Show details of unexpected errors.")),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help=N_("Show the version and exit.")),
-    no_pager: bool = typer.Option(False, "--no-pager",
-                                  help=N_("Print long output instead of paging it.")),
+    no_pager: bool = typer.Option(False, "--no-pager", help=N_(
+        "Print long output instead of paging it, before or after the command.")),
 ) -> None:
     """Unofficial help-center client for Tokopedia shoppers and sellers."""
     session = session_of(ctx)
     session.set_options(lang, debug)
-    session.no_pager = no_pager
+    session.no_pager = session.no_pager or no_pager  # main() takes it from anywhere
     if session.debug:
         _log_paths(session)
 
