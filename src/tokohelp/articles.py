@@ -121,11 +121,11 @@ def split_front_matter(text: str) -> tuple[str, str]:
     """Return (front matter, body); raise BadInputError when the fences are missing."""
     lines = text.lstrip("\ufeff").splitlines(keepends=True)
     if not lines or lines[0].strip() != FENCE:
-        raise BadInputError("no front matter: the file must start with a '+++' line")
+        raise BadInputError(_("no front matter: the file must start with a '+++' line"))
     for index, line in enumerate(lines[1:], start=1):
         if line.strip() == FENCE:
             return "".join(lines[1:index]), "".join(lines[index + 1:]).strip("\n")
-    raise BadInputError("front matter is not closed by a '+++' line")
+    raise BadInputError(_("front matter is not closed by a '+++' line"))
 
 
 def parse_article(text: str, path: Path, categories: Iterable[str]) -> Article:
@@ -135,7 +135,7 @@ def parse_article(text: str, path: Path, categories: Iterable[str]) -> Article:
     try:
         meta = tomllib.loads(head)
     except tomllib.TOMLDecodeError as exc:
-        raise BadInputError(f"bad front matter: {exc}") from None
+        raise BadInputError(_("bad front matter: {reason}").format(reason=exc)) from None
     except RecursionError:
         raise BadInputError(_("bad front matter: values nested too deeply")) from None
     _validate(meta, set(categories))
@@ -155,11 +155,12 @@ def _validate(meta: dict[str, Any], categories: set[str]) -> None:
     """Check every key's type, so a wrong one skips this file with its reason."""
     for key in REQUIRED:
         if not isinstance(meta.get(key), str) or not meta[key].strip():
-            raise BadInputError(f"front matter needs a non-empty string '{key}'")
+            raise BadInputError(_("front matter needs a non-empty string '{key}'").format(key=key))
     if meta["lang"] not in LANGS:
-        raise BadInputError(f"lang '{meta['lang']}' is not one of {', '.join(LANGS)}")
+        raise BadInputError(_("lang '{lang}' is not one of {choices}").format(
+            lang=meta["lang"], choices=", ".join(LANGS)))
     if categories and meta["category"] not in categories:
-        raise BadInputError(f"unknown category '{meta['category']}'")
+        raise BadInputError(_("unknown category '{category}'").format(category=meta["category"]))
     _validate_optional(meta)
     _validate_sources(meta.get("sources", []))
 
@@ -301,7 +302,8 @@ def _parse_categories(path: Path) -> list[Category]:
     try:
         data = _toml().loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, _toml().TOMLDecodeError) as exc:
-        raise BadInputError(f"{path}: cannot read categories: {exc}") from None
+        raise BadInputError(_("{path}: cannot read categories: {reason}").format(
+            path=path, reason=exc)) from None
     return [
         Category(id=entry["id"], names={lang: entry.get(f"{lang}_name", "") for lang in LANGS})
         for entry in data.get("category", [])

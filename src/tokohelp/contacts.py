@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from tokohelp.config import LANGS, Config, load_config
 from tokohelp.errors import ConfigError, NoMatchError, NotFoundError, UsageError
+from tokohelp.i18n import _
 
 if TYPE_CHECKING:
     from tokohelp.articles import Category
@@ -126,13 +127,13 @@ def pick(value: dict[str, Any], lang: str, default: Any = "") -> Any:
 
 def _string(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError("expected a non-empty string")
+        raise ValueError(_("expected a non-empty string"))
     return value.strip()
 
 
 def _strings(value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError("expected a list of strings")
+        raise ValueError(_("expected a list of strings"))
     return [v.strip() for v in value if v.strip()]
 
 
@@ -142,7 +143,8 @@ def _localized(value: Any, parse: Callable[[Any], Any]) -> dict[str, Any]:
         return {ANY_LANG: parse(value)}
     unknown = sorted(set(value) - set(LANGS))
     if unknown:
-        raise ValueError(f"unknown language '{unknown[0]}' (use {' or '.join(LANGS)})")
+        raise ValueError(_("unknown language '{lang}' (use {choices})").format(
+            lang=unknown[0], choices=", ".join(LANGS)))
     return {lang: parse(text) for lang, text in value.items()}
 
 
@@ -157,7 +159,7 @@ def _text_list(value: Any) -> dict[str, list[str]]:
 def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         if value not in choices:
-            raise ValueError(f"must be one of {', '.join(choices)}")
+            raise ValueError(_("must be one of {choices}").format(choices=", ".join(choices)))
         return value
     return parse
 
@@ -166,24 +168,25 @@ def _platforms(value: Any) -> list[str]:
     platforms = _strings(value)
     bad = [p for p in platforms if p not in PLATFORMS]
     if bad:
-        raise ValueError(f"unknown platform '{bad[0]}' (use {', '.join(PLATFORMS)})")
+        raise ValueError(_("unknown platform '{platform}' (use {choices})").format(
+            platform=bad[0], choices=", ".join(PLATFORMS)))
     return platforms
 
 
 def _step_set(value: Any) -> StepSet:
     if not isinstance(value, dict) or set(value) - {"platforms", "steps", *LANGS}:
-        raise ValueError("each step set is a table with 'platforms' and 'steps' or 'id'/'en'")
+        raise ValueError(_("each step set is a table with 'platforms' and 'steps' or 'id'/'en'"))
     steps = {lang: _strings(value[lang]) for lang in LANGS if lang in value}
     if "steps" in value:
         steps[ANY_LANG] = _strings(value["steps"])
     if not steps:
-        raise ValueError("a step set needs 'steps' (or 'id'/'en' lists)")
+        raise ValueError(_("a step set needs 'steps' (or 'id'/'en' lists)"))
     return StepSet(_platforms(value.get("platforms", [])), steps)
 
 
 def _how(value: Any) -> list[StepSet]:
     if not isinstance(value, list):
-        raise ValueError("expected a list of step sets")
+        raise ValueError(_("expected a list of step sets"))
     return [_step_set(item) for item in value]
 
 
@@ -194,26 +197,26 @@ def _has_blank_or_control(text: str) -> bool:
 def _url(value: Any) -> str:
     url = _string(value)
     if not url.startswith(("https://", "http://")) or _has_blank_or_control(url):
-        raise ValueError("expected an http:// or https:// address without spaces")
+        raise ValueError(_("expected an http:// or https:// address without spaces"))
     return url
 
 
 def _urls(value: Any) -> list[str]:
     """Provenance pages: a list of web addresses (a channel not taken from the seed)."""
     if not isinstance(value, list):
-        raise ValueError("expected a list of http:// or https:// addresses")
+        raise ValueError(_("expected a list of http:// or https:// addresses"))
     return [_url(item) for item in value]
 
 
 def _days(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError("expected a whole number of days, 0 or more")
+        raise ValueError(_("expected a whole number of days, 0 or more"))
     return value
 
 
 def _priority(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError("expected a whole number (lower is recommended first)")
+        raise ValueError(_("expected a whole number (lower is recommended first)"))
     return value
 
 
@@ -234,10 +237,10 @@ def _build(channel_id: str, raw: dict[str, Any], fail: Fail) -> Channel:
     """A validated Channel from one merged table; ``fail`` names the file and key."""
     unknown = sorted(set(raw) - set(FIELDS))
     if unknown:
-        raise fail(unknown[0], f"unknown key (known: {', '.join(FIELDS)})")
+        raise fail(unknown[0], _("unknown key (known: {keys})").format(keys=", ".join(FIELDS)))
     missing = [key for key in REQUIRED if key not in raw]
     if missing:
-        raise fail(missing[0], "is required for a new channel")
+        raise fail(missing[0], _("is required for a new channel"))
     values = {}
     for key, value in raw.items():
         try:
@@ -252,10 +255,10 @@ def _build(channel_id: str, raw: dict[str, Any], fail: Fail) -> Channel:
 def _check_address(channel: Channel, fail: Fail) -> None:
     """Phone and e-mail links are built from the address, so it must fit the kind."""
     if channel.kind == "phone" and not re.search(r"\d", channel.address):
-        raise fail("address", "a phone channel needs a number")
+        raise fail("address", _("a phone channel needs a number"))
     if channel.kind == "email" and (not _EMAIL.fullmatch(channel.address)
                                     or _has_blank_or_control(channel.address)):
-        raise fail("address", "an e-mail channel needs an address like name@example.com")
+        raise fail("address", _("an e-mail channel needs an address like name@example.com"))
 
 
 def _read_bundled() -> dict[str, Any]:
@@ -336,8 +339,10 @@ def _parse_bundled() -> dict[str, Any]:
 
 def _bundled_fail(channel_id: str) -> Fail:
     def fail(key: str, problem: str) -> ConfigError:
-        return ConfigError(f"{DATA_FILE}: channel '{channel_id}' key '{key}': {problem}",
-                           "The bundled channel data is broken; reinstall tokohelp.")
+        return ConfigError(
+            _("{file}: channel '{channel}' key '{key}': {problem}").format(
+                file=DATA_FILE, channel=channel_id, key=key, problem=problem),
+            _("The bundled channel data is broken; reinstall tokohelp."))
     return fail
 
 
@@ -353,9 +358,9 @@ def _overrides(cfg: Config) -> dict[str, dict[str, Any]]:
     for channel_id, table in tables.items():
         if not _ID.fullmatch(channel_id):
             raise cfg.fail(f"channels.{channel_id}",
-                           "channel ids use lowercase letters, digits and '-'")
+                           _("channel ids use lowercase letters, digits and '-'"))
         if not isinstance(table, dict):
-            raise cfg.fail(f"channels.{channel_id}", "expected a table of channel fields")
+            raise cfg.fail(f"channels.{channel_id}", _("expected a table of channel fields"))
     return tables
 
 
@@ -379,8 +384,8 @@ def get_channel(channel_id: str, channels: list[Channel]) -> Channel:
     for channel in channels:
         if channel.id == wanted:
             return channel
-    raise NotFoundError(f"unknown channel '{channel_id}'",
-                        f"Valid ids: {', '.join(c.id for c in channels)}.")
+    raise NotFoundError(_("unknown channel '{channel}'").format(channel=channel_id),
+                        _("Valid ids: {ids}.").format(ids=", ".join(c.id for c in channels)))
 
 
 def list_channels(tier: str | None = None, channels: list[Channel] | None = None) -> list[Channel]:
@@ -392,7 +397,8 @@ def list_channels(tier: str | None = None, channels: list[Channel] | None = None
 def check_tier(tier: str | None) -> str | None:
     """Validate a membership tier name."""
     if tier is not None and tier not in TIERS:
-        raise UsageError(f"unknown tier '{tier}'", f"Use one of: {', '.join(TIERS)}.")
+        raise UsageError(_("unknown tier '{tier}'").format(tier=tier),
+                         _("Use one of: {choices}.").format(choices=", ".join(TIERS)))
     return tier
 
 
@@ -409,7 +415,8 @@ def card(channel_id: str, platform: str | None = None,
          channels: list[Channel] | None = None) -> Card:
     """The full card of one channel."""
     if platform is not None and platform not in PLATFORMS:
-        raise UsageError(f"unknown platform '{platform}'", f"Use one of: {', '.join(PLATFORMS)}.")
+        raise UsageError(_("unknown platform '{platform}'").format(platform=platform),
+                         _("Use one of: {choices}.").format(choices=", ".join(PLATFORMS)))
     channel = get_channel(channel_id, channels if channels is not None else load_channels())
     return Card(channel, platform, channel.steps_for(platform))
 
@@ -618,8 +625,9 @@ def link_for(channel: Channel, lang: str, topic: str | None = None) -> str:
         return f"mailto:{channel.address}?subject={quote(subject)}"
     if channel.url:
         return channel.url
-    raise NotFoundError(f"channel '{channel.id}' has no link to open",
-                        f"Follow its steps: tokohelp contact --channel {channel.id}")
+    raise NotFoundError(_("channel '{channel}' has no link to open").format(channel=channel.id),
+                        _("Follow its steps: tokohelp contact --channel {channel}").format(
+                            channel=channel.id))
 
 
 def channel_to_open(channels: list[Channel], channel_id: str | None,
@@ -628,8 +636,6 @@ def channel_to_open(channels: list[Channel], channel_id: str | None,
     if channel_id:
         return get_channel(channel_id, channels)
     if not picks:
-        from tokohelp.i18n import _
-
         raise NoMatchError(_("no channel fits"), _("Run 'tokohelp contact' to see them all."))
     return picks[0].channel
 
@@ -678,7 +684,7 @@ def open_link(link: str) -> Opened:
     """Hand ``link`` to the opener; a missing or failing opener is reported, not raised."""
     command = opener_command()
     if command is None:
-        return Opened(link, False, "no program to open links here")
+        return Opened(link, False, _("no program to open links here"))
     problem = _launch(command, link)
     return Opened(link, not problem, problem)
 
@@ -686,8 +692,6 @@ def open_link(link: str) -> Opened:
 def _launch(command: list[str], link: str) -> str:
     """Run the opener with the link as its last argument; return what went wrong, or ''."""
     import subprocess
-
-    from tokohelp.i18n import _
 
     try:
         if command == [WINDOWS_START]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.errors import BackendError
+from tokohelp.i18n import _
 from tokohelp.sources.model import Fetched, SourceArticle, guess_lang, slugify
 from tokohelp.sources.web import Fetcher, get_json
 
@@ -96,16 +97,16 @@ class RTSource:
         try:
             fetched.changed.append(self._article(record))
         except ValueError as exc:
-            fetched.problems.append((f"RT article {source_id}", str(exc)))
+            fetched.problems.append((_("RT article {id}").format(id=source_id), str(exc)))
 
     def _article(self, record: Any) -> SourceArticle:
         if not isinstance(record, dict) or not record.get("id"):
-            raise ValueError("the record is missing or malformed")
+            raise ValueError(_("the record is missing or malformed"))
         values = _custom_fields(record)
         body = values.get(self.fields["body"], "")
         title = str(record.get("Name") or "").strip()
         if not title or not body.strip():
-            raise ValueError("it has no name or no body")
+            raise ValueError(_("it has no name or no body"))
         lang = values.get(self.fields["lang"], "").strip().lower()[:2]
         return SourceArticle(
             source_id=str(record["id"]),

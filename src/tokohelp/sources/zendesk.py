@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.errors import BackendError
+from tokohelp.i18n import _
 from tokohelp.sources.model import Fetched, SourceArticle
 from tokohelp.sources.web import Fetcher, get_json
 
@@ -64,7 +65,7 @@ class ZendeskSource:
         for locale, lang in self.locales.items():
             url: str | None = f"{self.url}/api/v2/help_center/{locale}/articles.json"
             params: dict[str, Any] | None = {"per_page": PER_PAGE, "sort_by": "updated_at"}
-            for _ in range(MAX_PAGES):
+            for _page in range(MAX_PAGES):
                 if not url:
                     break
                 data = get_json(client, self.label, url, params=params)
@@ -82,7 +83,8 @@ class ZendeskSource:
         try:
             article = self._article(record, lang)
         except ValueError as exc:
-            fetched.problems.append((f"Zendesk article {record.get('id')} ({lang})", str(exc)))
+            fetched.problems.append((_("Zendesk article {id} ({lang})").format(
+                id=record.get("id"), lang=lang), str(exc)))
             return
         known = state.articles.get(source_id)
         if not known or known.get("updated") != article.updated:
@@ -92,9 +94,9 @@ class ZendeskSource:
         article_id = record.get("id")
         title, body = record.get("title"), record.get("body")
         if not isinstance(article_id, int) or not isinstance(title, str) or not title.strip():
-            raise ValueError("it has no id or no title")
+            raise ValueError(_("it has no id or no title"))
         if not isinstance(body, str) or not body.strip():
-            raise ValueError("it has no body")
+            raise ValueError(_("it has no body"))
         labels = record.get("label_names") or []
         return SourceArticle(
             source_id=f"{article_id}:{lang}", slug_key=str(article_id), lang=lang,
@@ -115,7 +117,7 @@ class ZendeskSource:
         end = start
         url: str | None = f"{self.url}/api/v2/help_center/incremental/articles.json"
         params: dict[str, Any] | None = {"start_time": start}
-        for _ in range(MAX_PAGES):
+        for _page in range(MAX_PAGES):
             if not url:
                 break
             data = get_json(client, self.label, url, params=params)
@@ -144,7 +146,7 @@ class ZendeskSource:
         url: str | None = f"{self.url}/api/v2/help_center/incremental/articles.json"
         params: dict[str, Any] | None = {"start_time": start}
         end = start
-        for _ in range(MAX_PAGES):
+        for _page in range(MAX_PAGES):
             if not url:
                 break
             data = get_json(client, self.label, url, params=params)
@@ -156,8 +158,8 @@ class ZendeskSource:
 def _records(data: Any, label: str) -> list[dict[str, Any]]:
     records = data.get("articles") if isinstance(data, dict) else None
     if not isinstance(records, list):
-        raise BackendError(f"{label}: the answer has no 'articles' list",
-                           "Check that the URL is the help center's base URL.",
+        raise BackendError(_("{source}: the answer has no 'articles' list").format(source=label),
+                           _("Check that the URL is the help center's base URL."),
                            retryable=False)
     return [r for r in records if isinstance(r, dict)]
 
