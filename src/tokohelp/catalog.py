@@ -180,8 +180,8 @@ def check_category(category: str | None, index: Index | None = None) -> str | No
         return None
     ids = [c.id for c in _categories(index)]
     if category not in ids:
-        raise NotFoundError(f"unknown category '{category}'",
-                            f"Choose one of: {', '.join(ids)}.")
+        raise NotFoundError(_("unknown category '{category}'").format(category=category),
+                            _("Choose one of: {choices}.").format(choices=", ".join(ids)))
     return category
 
 

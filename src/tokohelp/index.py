@@ -351,9 +351,12 @@ def _alive(pid: int) -> bool:
 
 
 def _cannot_write(path: Path, reason: str | None) -> StorageError:
-    return StorageError(f"cannot write the search index in {path.parent}: {reason}",
-                        "Free some disk space, or set TOKOHELP_CACHE_DIR to a writable "
-                        "directory.")
+    from tokohelp.i18n import _
+
+    return StorageError(_("cannot write the search index in {folder}: {reason}").format(
+                            folder=path.parent, reason=reason),
+                        _("Free some disk space, or set TOKOHELP_CACHE_DIR to a writable "
+                          "directory."))
 
 
 # Separators of the analysed fields stored per document (see ``stored_terms``).

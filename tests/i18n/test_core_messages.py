@@ -53,3 +53,15 @@ def test_front_matter_problems_are_indonesian(indonesian):
         parse_article("Judul saja\n", Path("a.id.md"), {"refund"})
     with pytest.raises(BadInputError, match="tidak ditutup"):
         parse_article("+++\ntitle = 'x'\n", Path("a.id.md"), {"refund"})
+
+
+def test_attachment_and_send_messages_are_indonesian(tmp_path, indonesian):
+    from tokohelp.tickets.attachments import Limits, check_file
+    from tokohelp.tickets.sender import FAILED, QUEUED, retry_advice
+
+    limits = Limits(max_count=5, max_size=1024, max_video=1024)
+    with pytest.raises(BadInputError, match="file tidak ada") as missing:
+        check_file(tmp_path / "shot.png", limits)
+    assert missing.value.hint == "Periksa path untuk --attach."
+    assert retry_advice(3, QUEUED).startswith("Tetap dalam antrean")
+    assert "tokohelp ticket send 3" in retry_advice(3, FAILED)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tokohelp.errors import StorageError
+from tokohelp.i18n import _
 
 CATEGORIES = """# Categories for articles synced from {name}.
 [[category]]
@@ -84,8 +85,10 @@ class Build:
                 self.path.mkdir(mode=0o700)
             self.write("categories.toml", CATEGORIES.format(name=self.name))
         except OSError as exc:
-            raise StorageError(f"cannot prepare the library of source '{self.name}': "
-                               f"{exc.strerror}", f"Check free space and {self.root}.") from None
+            raise StorageError(
+                _("cannot prepare the library of source '{name}': {reason}").format(
+                    name=self.name, reason=exc.strerror),
+                _("Check free space and {folder}.").format(folder=self.root)) from None
 
     def write(self, relative: str, text: str) -> None:
         """Write one article file inside the build."""
@@ -112,9 +115,10 @@ class Build:
             os.replace(temp_link, link)
             _save_state(self.root, self.name, state)
         except OSError as exc:
-            raise StorageError(f"cannot install the new library of source '{self.name}': "
-                               f"{exc.strerror}", "The previous library is still in use.") \
-                from None
+            raise StorageError(
+                _("cannot install the new library of source '{name}': {reason}").format(
+                    name=self.name, reason=exc.strerror),
+                _("The previous library is still in use.")) from None
         clean_leftovers(self.root, self.name)
 
     def abandon(self) -> None:

@@ -60,8 +60,9 @@ class RTSource:
     def _class_id(self, client: Fetcher, name: str) -> str:
         data = get_json(client, self.label, self._api(f"class/{name}"), missing_ok=True)
         if not isinstance(data, dict) or not data.get("id"):
-            raise BackendError(f"{self.label}: no article class named '{name}'",
-                               "Check 'classes' in the source's config table.",
+            raise BackendError(_("{label}: no article class named '{name}'").format(
+                                   label=self.label, name=name),
+                               _("Check 'classes' in the source's config table."),
                                retryable=False)
         return str(data["id"])
 
@@ -75,8 +76,9 @@ class RTSource:
                                     "fields": "LastUpdated,Disabled", "find_disabled_rows": 1})
             batch = data.get("items") if isinstance(data, dict) else None
             if not isinstance(batch, list):
-                raise BackendError(f"{self.label}: the article search answered no list",
-                                   "Check that the URL is an RT 5 server.", retryable=False)
+                raise BackendError(
+                    _("{label}: the article search answered no list").format(label=self.label),
+                    _("Check that the URL is an RT 5 server."), retryable=False)
             items += [i for i in batch if isinstance(i, dict) and i.get("id")]
             if page >= int(data.get("pages") or 1):
                 return items

@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.errors import NotFoundError
+from tokohelp.i18n import _
 from tokohelp.tickets.backends import _check_type, _check_url, _secret
 
 if TYPE_CHECKING:
@@ -46,23 +47,24 @@ def load_sources(config: Config, names: list[str] | None, *, full: bool = False
     tables = config.get("sources", {}, kind=dict)
     wanted = names or list(tables)
     if not wanted:
-        raise NotFoundError("no knowledge-base source is configured",
-                            f"Add a [sources.NAME] table to {config.path}; "
-                            "see 'tokohelp docs sources'.")
+        raise NotFoundError(_("no knowledge-base source is configured"),
+                            _("Add a [sources.NAME] table to {path}; "
+                              "see 'tokohelp docs sources'.").format(path=config.path))
     missing = [n for n in wanted if n not in tables]
     if missing:
-        raise NotFoundError(f"no source named '{missing[0]}' "
-                            f"(configured: {', '.join(tables) or 'none'})",
-                            "Run 'tokohelp sync' without names to sync every source.")
+        raise NotFoundError(_("no source named '{name}' (configured: {names})").format(
+                                name=missing[0], names=", ".join(tables) or _("none")),
+                            _("Run 'tokohelp sync' without names to sync every source."))
     return {name: _build(config, name, tables[name], full) for name in wanted}
 
 
 def _build(config: Config, name: str, table: Any, full: bool) -> Client:
     key = f"sources.{name}"
     if not NAME.match(name):
-        raise config.fail(key, "a source name is lower-case letters, digits and dashes")
+        raise config.fail(key, _("a source name is lower-case letters, digits and dashes"))
     if not isinstance(table, dict):
-        raise config.fail(key, f"expected a table, got {type(table).__name__}")
+        raise config.fail(key, _("expected a table, got {type}").format(
+            type=type(table).__name__))
     kind = _check(config, key, table)
     common = _common(config, key, table)
     if kind == "rt":
@@ -73,19 +75,21 @@ def _build(config: Config, name: str, table: Any, full: bool) -> Client:
 def _check(config: Config, key: str, table: dict[str, Any]) -> str:
     kind = table.get("type")
     if kind not in TYPES:
-        raise config.fail(f"{key}.type", f"must be one of {', '.join(TYPES)}")
+        raise config.fail(f"{key}.type", _("must be one of {choices}").format(
+            choices=", ".join(TYPES)))
     allowed = {**COMMON, **KEYS[kind]}
     for item, value in table.items():
         if item not in allowed:
-            raise config.fail(f"{key}.{item}",
-                              f"unknown for type '{kind}'; known: {', '.join(sorted(allowed))}")
+            raise config.fail(f"{key}.{item}", _("unknown for type '{kind}'; known: {keys}").format(
+                kind=kind, keys=", ".join(sorted(allowed))))
         if allowed[item] in (list, dict):
             if not isinstance(value, allowed[item]):
-                raise config.fail(f"{key}.{item}", f"expected a {allowed[item].__name__}")
+                raise config.fail(f"{key}.{item}", _("expected a {type}").format(
+                    type=allowed[item].__name__))
         else:
             _check_type(config, f"{key}.{item}", value, allowed[item])
     if not table.get("url"):
-        raise config.fail(f"{key}.url", f"required for type '{kind}'")
+        raise config.fail(f"{key}.url", _("required for type '{kind}'").format(kind=kind))
     return kind
 
 
@@ -99,10 +103,12 @@ def _common(config: Config, key: str, table: dict[str, Any]) -> dict[str, Any]:
     for source_value, category in categories.items():
         if category not in known:
             raise config.fail(f"{key}.categories",
-                              f"'{source_value}' maps to unknown category '{category}'")
+                              _("'{value}' maps to unknown category '{category}'").format(
+                                  value=source_value, category=category))
     default = table.get("default_category", "general")
     if default not in known:
-        raise config.fail(f"{key}.default_category", f"unknown category '{default}'")
+        raise config.fail(f"{key}.default_category",
+                          _("unknown category '{category}'").format(category=default))
     settings = {"timeout": float(table.get("timeout", 30)), "ca_file": table.get("ca_file")}
     return {"url": url, "settings": settings, "categories": categories,
             "default_category": default, "known_categories": known}
@@ -114,8 +120,8 @@ def _rt(config: Config, key: str, name: str, table: dict[str, Any],
 
     classes = table.get("classes")
     if not classes or not all(isinstance(c, str) and c.strip() for c in classes):
-        raise config.fail(f"{key}.classes", "list the RT article classes to pull, e.g. "
-                                            "[\"General\"]")
+        raise config.fail(f"{key}.classes",
+                          _("list the RT article classes to pull, e.g. [\"General\"]"))
     fields = {what: str(table.get(item, default)) for what, (item, default) in RT_FIELDS.items()}
     return RTSource(name=name, classes=[c.strip() for c in classes],
                     headers=_rt_headers(config, key, table), fields=fields, **common)
@@ -137,8 +143,9 @@ def _zendesk(config: Config, key: str, name: str, table: dict[str, Any],
     locales = table.get("locales", DEFAULT_LOCALES)
     for locale, lang in locales.items():
         if lang not in ("id", "en") or not re.match(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$", locale):
-            raise config.fail(f"{key}.locales", f"'{locale} = {lang!r}' must map a Zendesk "
-                                                "locale like \"en-us\" to \"id\" or \"en\"")
+            raise config.fail(f"{key}.locales",
+                              _("'{locale} = {lang!r}' must map a Zendesk locale like \"en-us\" "
+                                "to \"id\" or \"en\"").format(locale=locale, lang=lang))
     headers = {}
     if table.get("token_env") or table.get("token_keyring"):
         token = _secret(config, key, table, "token")
@@ -146,8 +153,8 @@ def _zendesk(config: Config, key: str, name: str, table: dict[str, Any],
         headers["Authorization"] = (_basic(f"{email}/token:{token}") if email
                                     else f"Bearer {token}")
     elif table.get("incremental"):
-        raise config.fail(f"{key}.incremental", "needs token_env or token_keyring (agent "
-                                                "access)")
+        raise config.fail(f"{key}.incremental",
+                          _("needs token_env or token_keyring (agent access)"))
     return ZendeskSource(name=name, locales=dict(locales), headers=headers,
                          incremental=bool(table.get("incremental", False)) and bool(headers),
                          full=full, **common)

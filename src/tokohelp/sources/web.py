@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from tokohelp.errors import BackendError
+from tokohelp.i18n import _
 from tokohelp.tickets.backends import transport
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ def _decode(response: httpx.Response, label: str) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise BackendError(f"{label}: the answer is not JSON (HTTP {response.status_code})",
-                           "Check the source URL with 'tokohelp config check'.",
+        raise BackendError(_("{label}: the answer is not JSON (HTTP {code})").format(
+                               label=label, code=response.status_code),
+                           _("Check the source URL with 'tokohelp config check'."),
                            retryable=False) from None

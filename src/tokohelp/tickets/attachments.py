@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from tokohelp.config import Config
 from tokohelp.errors import BadInputError
-from tokohelp.i18n import _
+from tokohelp.i18n import N_, _
 from tokohelp.safe import strip_control
 from tokohelp.tickets.store import CheckedFile
 
@@ -33,7 +33,8 @@ IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "
 VIDEO_TYPES = frozenset({"video/mp4", "video/webm", "video/quicktime"})
 PDF_MAGIC = b"%PDF-"
 TEXT_CHUNK = 64 * 1024
-ALLOWED_HINT = "Attach images (PNG, JPEG, GIF, WebP, HEIC), PDF, plain text or MP4/WebM/MOV video."
+ALLOWED_HINT = N_("Attach images (PNG, JPEG, GIF, WebP, HEIC), PDF, plain text or "
+                  "MP4/WebM/MOV video.")
 
 
 @dataclass
@@ -65,8 +66,10 @@ def _positive(cfg: Config, key: str, default: float, limit: float,
 def check_files(paths: list[Path], limits: Limits) -> list[CheckedFile]:
     """Validate every path; the first problem is a BadInputError naming the file."""
     if len(paths) > limits.max_count:
-        raise BadInputError(f"{len(paths)} attachments given, at most {limits.max_count} allowed",
-                            "Attach fewer files, or raise [attachments] max_count in the config.")
+        raise BadInputError(
+            _("{count} attachments given, at most {max_count} allowed").format(
+                count=len(paths), max_count=limits.max_count),
+            _("Attach fewer files, or raise [attachments] max_count in the config."))
     return [check_file(path, limits) for path in paths]
 
 
@@ -77,8 +80,10 @@ def check_file(path: Path, limits: Limits) -> CheckedFile:
     limit = limits.max_video if mime in VIDEO_TYPES else limits.max_size
     if size > limit:
         key = "max_video_mb" if mime in VIDEO_TYPES else "max_size_mb"
-        raise BadInputError(f"{path}: {_mb(size)} is larger than the {_mb(limit)} limit for "
-                            f"{mime}", f"Shrink the file, or raise [attachments] {key}.")
+        raise BadInputError(
+            _("{path}: {size} is larger than the {limit} limit for {mime}").format(
+                path=path, size=_mb(size), limit=_mb(limit), mime=mime),
+            _("Shrink the file, or raise [attachments] {key}.").format(key=key))
     return CheckedFile(path=path, name=base_name(path), mime=mime, size=size)
 
 
@@ -87,16 +92,19 @@ def _regular_size(path: Path) -> int:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise BadInputError(f"{path}: no such file", "Check the path of --attach.") from None
+        raise BadInputError(_("{path}: no such file").format(path=path),
+                            _("Check the path of --attach.")) from None
     except OSError as exc:
-        raise BadInputError(f"{path}: cannot read: {exc.strerror}") from None
+        raise BadInputError(_("{path}: cannot read: {reason}").format(
+            path=path, reason=exc.strerror)) from None
     if not stat.S_ISREG(info.st_mode):
-        raise BadInputError(f"{path}: not a regular file", "Attach a file, not a directory "
-                            "or device.")
+        raise BadInputError(_("{path}: not a regular file").format(path=path),
+                            _("Attach a file, not a directory or device."))
     if not os.access(path, os.R_OK):
-        raise BadInputError(f"{path}: not readable", "Check the file's permissions.")
+        raise BadInputError(_("{path}: not readable").format(path=path),
+                            _("Check the file's permissions."))
     if info.st_size == 0:
-        raise BadInputError(f"{path}: the file is empty")
+        raise BadInputError(_("{path}: the file is empty").format(path=path))
     return info.st_size
 
 
@@ -116,9 +124,11 @@ def detect_type(path: Path) -> str:
             if _is_text(handle):
                 return _text_under_its_name(path)
     except OSError as exc:
-        raise BadInputError(f"{path}: cannot read: {exc.strerror}") from None
-    raise BadInputError(f"{path}: file type not allowed (binary data of unknown type)",
-                        ALLOWED_HINT)
+        raise BadInputError(_("{path}: cannot read: {reason}").format(
+            path=path, reason=exc.strerror)) from None
+    raise BadInputError(
+        _("{path}: file type not allowed (binary data of unknown type)").format(path=path),
+        _(ALLOWED_HINT))
 
 
 def _text_under_its_name(path: Path) -> str:
@@ -134,7 +144,8 @@ def _text_under_its_name(path: Path) -> str:
 def _allowed_binary(path: Path, mime: str) -> str:
     if mime in IMAGE_TYPES or mime in VIDEO_TYPES or mime == "application/pdf":
         return mime
-    raise BadInputError(f"{path}: file type not allowed ({mime})", ALLOWED_HINT)
+    raise BadInputError(_("{path}: file type not allowed ({mime})").format(path=path, mime=mime),
+                        _(ALLOWED_HINT))
 
 
 def _is_text(handle: BinaryIO) -> bool:

@@ -74,7 +74,7 @@ def policy_from_config(cfg: Config) -> SendPolicy:
     """Read ``[send]`` (docs/config.md); the per-attempt timeout is each backend's ``timeout``."""
     attempts = cfg.get("send.attempts", 4, int)
     if isinstance(attempts, bool) or not 1 <= attempts <= 20:
-        raise cfg.fail("send.attempts", "must be a whole number from 1 to 20")
+        raise cfg.fail("send.attempts", _("must be a whole number from 1 to 20"))
     return SendPolicy(attempts=attempts,
                       backoff=_seconds(cfg, "send.backoff_seconds", 1.0),
                       max_backoff=_seconds(cfg, "send.max_backoff_seconds", 30.0),
@@ -125,13 +125,15 @@ class Sender:
     def _skipped(self, ticket_id: int) -> SendOutcome:
         ticket = self.store.get(ticket_id)
         if ticket.status == SENT:
-            return SendOutcome(ticket_id, SKIPPED, f"already sent as {ticket.remote_id}", ticket)
+            return SendOutcome(ticket_id, SKIPPED, _("already sent as {remote}").format(
+                remote=ticket.remote_id), ticket)
         if ticket.status == "draft":
-            return SendOutcome(ticket_id, SKIPPED, "is a draft without a body; file it again "
-                               "with 'tokohelp ticket new'", ticket)
+            return SendOutcome(ticket_id, SKIPPED, _(
+                "is a draft without a body; file it again with 'tokohelp ticket new'"), ticket)
         host, pid = self.store.holder(ticket_id)
-        return SendOutcome(ticket_id, SKIPPED, f"being sent by another tokohelp process "
-                           f"(pid {pid} on {host})", ticket)
+        return SendOutcome(ticket_id, SKIPPED, _(
+            "being sent by another tokohelp process (pid {pid} on {host})").format(
+                pid=pid, host=host), ticket)
 
     def _attempts(self, claim: Claim) -> SendOutcome:
         ticket, maybe_sent = claim.ticket, claim.maybe_sent
@@ -182,7 +184,7 @@ class Sender:
     def _finish(self, claim: Claim, status: str, error: BackendError | None) -> SendOutcome:
         ticket_id = claim.ticket.id
         self.store.release(ticket_id, claim.owner, status)
-        reason = error.message if error else "not sent"
+        reason = error.message if error else _("not sent")
         return SendOutcome(ticket_id, status, reason, self.store.get(ticket_id),
                            retry_advice(ticket_id, status))
 
@@ -190,10 +192,12 @@ class Sender:
 def retry_advice(ticket_id: int, status: str) -> str:
     """What the user can do about a ticket that was not sent."""
     if status == FAILED:
-        return (f"Fix the problem (see 'tokohelp config check'), then run "
-                f"'tokohelp ticket send {ticket_id}'.")
-    return f"It stays queued; retry with 'tokohelp ticket send {ticket_id}'."
+        return _("Fix the problem (see 'tokohelp config check'), then run "
+                 "'tokohelp ticket send {id}'.").format(id=ticket_id)
+    return _("It stays queued; retry with 'tokohelp ticket send {id}'.").format(id=ticket_id)
 
 
 def _sent_message(ref: RemoteRef) -> str:
-    return f"sent as {ref.remote_id}" + (f" ({ref.url})" if ref.url else "")
+    if ref.url:
+        return _("sent as {remote} ({url})").format(remote=ref.remote_id, url=ref.url)
+    return _("sent as {remote}").format(remote=ref.remote_id)

@@ -175,9 +175,9 @@ def _sender_for(store: Store, ticket: Ticket, cfg: Config, cache: dict[str | Non
     if ticket.backend not in cache:
         backend = load_backend(cfg, ticket.backend)
         if backend is None:
-            raise ConfigError("no backend configured",
-                              "Add one to the config file (see: tokohelp docs backends), or "
-                              "start from 'tokohelp config init'.")
+            raise ConfigError(_("no backend configured"),
+                              _("Add one to the config file (see: tokohelp docs backends), or "
+                                "start from 'tokohelp config init'."))
         cache[ticket.backend] = _sender(store, backend, cfg, report)
     sender = cache[ticket.backend]
     sender.sleep.start(ticket_id)

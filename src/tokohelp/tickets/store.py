@@ -131,13 +131,14 @@ def storage_errors(path: Path) -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as exc:
-        raise StorageError(f"{path}: ticket store error: {exc}",
-                           "Check the disk and permissions; the file may be locked "
-                           "by another program.") from None
+        raise StorageError(_("{path}: ticket store error: {detail}").format(path=path, detail=exc),
+                           _("Check the disk and permissions; the file may be locked "
+                             "by another program.")) from None
     except OSError as exc:
         where = exc.filename or path
-        raise StorageError(f"{where}: {exc.strerror or exc}",
-                           "Check free space and permissions of the tokohelp data dir.") from None
+        raise StorageError(
+            _("{path}: {reason}").format(path=where, reason=exc.strerror or exc),
+            _("Check free space and permissions of the tokohelp data dir.")) from None
 
 
 def private_dir(path: Path) -> Path:
@@ -521,8 +522,9 @@ def _copy_private(checked: CheckedFile, target: Path) -> None:
         out.flush()
         os.fsync(out.fileno())
     if copied != checked.size or _copied_type(target) != checked.mime:
-        raise BadInputError(f"{checked.path}: the file changed while it was being attached",
-                            "Attach it again once it is no longer being written.")
+        raise BadInputError(
+            _("{path}: the file changed while it was being attached").format(path=checked.path),
+            _("Attach it again once it is no longer being written."))
 
 
 def _copied_type(copy: Path) -> str | None:

@@ -64,14 +64,17 @@ def load_backend(config: Config, name: str | None = None) -> Backend | None:
         return None
     name = name or _default_name(config, tables)
     if name not in tables:
-        known = ", ".join(sorted(tables)) or "none configured"
-        raise NotFoundError(f"no backend named '{name}' (configured: {known})",
-                            f"Add a [backends.{name}] table to {config.path} "
-                            "or pick another with --backend.")
+        known = ", ".join(sorted(tables)) or _("none configured")
+        raise NotFoundError(_("no backend named '{name}' (configured: {known})").format(
+                                name=name, known=known),
+                            _("Add a [backends.{name}] table to {path} "
+                              "or pick another with --backend.").format(
+                                name=name, path=config.path))
     key = f"backends.{name}"
     table = tables[name]  # not config.get(key): a quoted name may contain dots
     if not isinstance(table, dict):
-        raise config.fail(key, f"expected a table, got {type(table).__name__}")
+        raise config.fail(key, _("expected a table, got {got}").format(
+            got=type(table).__name__))
     kind = _check_table(config, key, table)
     return _build(config, name, kind, table)
 
@@ -83,15 +86,16 @@ def _default_name(config: Config, tables: dict[str, Any]) -> str:
         return default
     if len(tables) == 1:
         return next(iter(tables))
-    raise config.fail("default_backend",
-                      f"missing; set it to one of: {', '.join(sorted(tables))}")
+    raise config.fail("default_backend", _("missing; set it to one of: {names}").format(
+        names=", ".join(sorted(tables))))
 
 
 def _check_table(config: Config, key: str, table: dict[str, Any]) -> str:
     """Validate one backend table; returns its type."""
     kind = table.get("type")
     if kind not in TYPES:
-        raise config.fail(f"{key}.type", f"must be one of {', '.join(TYPES)}")
+        raise config.fail(f"{key}.type", _("must be one of {choices}").format(
+            choices=", ".join(TYPES)))
     allowed = {**COMMON_KEYS, **KEYS[kind]}
     for item, value in table.items():
         if item not in allowed:
@@ -99,7 +103,8 @@ def _check_table(config: Config, key: str, table: dict[str, Any]) -> str:
         _check_type(config, f"{key}.{item}", value, allowed[item])
     for item in REQUIRED[kind]:
         if not table.get(item):
-            raise config.fail(f"{key}.{item}", f"required for type '{kind}'")
+            raise config.fail(f"{key}.{item}", _("required for type '{kind}'").format(
+                kind=kind))
     return kind
 
 
@@ -119,11 +124,12 @@ def _check_type(config: Config, key: str, value: Any, kind: Any) -> None:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     is_bool = isinstance(value, bool)
     if not isinstance(value, kinds) or (is_bool and bool not in kinds):
-        names = {int: "whole number", str: "text", bool: "true/false", dict: "table",
-                 list: "list"}
-        expected = "number" if kind is NUMBER else names[kind]
+        names = {int: _("whole number"), str: _("text"), bool: "true/false", dict: _("table"),
+                 list: _("list")}
+        expected = _("number") if kind is NUMBER else names[kind]
         got = "true/false" if is_bool else type(value).__name__
-        raise config.fail(key, f"expected {expected}, got {got}")
+        raise config.fail(key, _("expected {expected}, got {got}").format(
+            expected=expected, got=got))
     if kind is NUMBER and not (math.isfinite(value) and value > 0):
         raise config.fail(key, _("must be a number greater than 0"))
     if key.endswith(".timeout") and value > MAX_TIMEOUT:
@@ -168,7 +174,7 @@ def _web_settings(config: Config, key: str, table: dict[str, Any]) -> dict[str, 
 def _http_settings(config: Config, key: str, table: dict[str, Any]) -> dict[str, Any]:
     mode = table.get("attachments", "base64")
     if mode not in ("base64", "multipart"):
-        raise config.fail(f"{key}.attachments", "must be 'base64' or 'multipart'")
+        raise config.fail(f"{key}.attachments", _("must be 'base64' or 'multipart'"))
     public = _public_headers(config, f"{key}.public_headers", table.get("public_headers", []))
     headers = table.get("headers", {})
     for header, value in headers.items():
@@ -218,18 +224,19 @@ def _check_ca_file(config: Config, key: str, ca_file: str | None) -> str | None:
 def _email_settings(config: Config, key: str, table: dict[str, Any]) -> dict[str, Any]:
     security = table.get("security", "starttls")
     if security not in SECURITY:
-        raise config.fail(f"{key}.security", f"must be one of {', '.join(SECURITY)}")
+        raise config.fail(f"{key}.security", _("must be one of {choices}").format(
+            choices=", ".join(SECURITY)))
     host = table["host"]
     if security == "none" and not is_loopback(host):
         raise config.fail(f"{key}.security",
-                          "'none' sends in clear text and is allowed only to 127.0.0.1, ::1 or "
-                          "localhost; use 'starttls' or 'ssl'")
+                          _("'none' sends in clear text and is allowed only to 127.0.0.1, ::1 "
+                            "or localhost; use 'starttls' or 'ssl'"))
     port = table.get("port", DEFAULT_PORTS[security])
     if not 0 < port < 65536:
-        raise config.fail(f"{key}.port", "must be between 1 and 65535")
+        raise config.fail(f"{key}.port", _("must be between 1 and 65535"))
     for item in ("from", "to"):
         if "@" not in table[item] or any(c in table[item] for c in "\r\n"):
-            raise config.fail(f"{key}.{item}", "must be an e-mail address")
+            raise config.fail(f"{key}.{item}", _("must be an e-mail address"))
     return {"host": host, "port": port, "security": security, "from": table["from"],
             "to": table["to"], "username": table.get("username")}
 
@@ -240,10 +247,11 @@ def _rt_auth(config: Config, key: str, table: dict[str, Any]) -> tuple[str | Non
         return "token", _secret(config, key, table, "token")
     if table.get("password_env") or table.get("password_keyring"):
         if not table.get("username"):
-            raise config.fail(f"{key}.username", "required with password_env/password_keyring")
+            raise config.fail(f"{key}.username",
+                              _("required with password_env/password_keyring"))
         return "basic", _secret(config, key, table, "password")
     if table.get("username"):
-        raise config.fail(f"{key}.username", "needs password_env or password_keyring")
+        raise config.fail(f"{key}.username", _("needs password_env or password_keyring"))
     return None, None
 
 
@@ -254,7 +262,7 @@ def _secret(config: Config, key: str, table: dict[str, Any], what: str) -> str |
     if table.get(f"{what}_keyring"):
         return _keyring_secret(config, f"{key}.{what}_keyring", table[f"{what}_keyring"])
     if what == "password" and table.get("username"):
-        raise config.fail(f"{key}.username", "needs password_env or password_keyring")
+        raise config.fail(f"{key}.username", _("needs password_env or password_keyring"))
     return None
 
 
@@ -273,20 +281,21 @@ def _env_secret(config: Config, key: str, variable: str) -> str:
 def _keyring_secret(config: Config, key: str, entry: str) -> str:
     service, sep, user = entry.partition(":")
     if not sep or not service or not user:
-        raise config.fail(key, "must look like \"service:username\"")
+        raise config.fail(key, _("must look like \"service:username\""))
     try:
         import keyring
         from keyring.errors import KeyringError
     except ImportError:
-        raise config.fail(key, "the 'keyring' package is not installed; install it or "
-                               "use an *_env key instead") from None
+        raise config.fail(key, _("the 'keyring' package is not installed; install it or "
+                                 "use an *_env key instead")) from None
     try:
         value = keyring.get_password(service, user)
     except KeyringError as exc:
-        raise config.fail(key, f"the keyring cannot be read ({type(exc).__name__})") from None
+        raise config.fail(key, _("the keyring cannot be read ({reason})").format(
+            reason=type(exc).__name__)) from None
     if not value:
-        raise config.fail(key, f"the keyring has no secret for service '{service}' "
-                               f"and user '{user}'")
+        raise config.fail(key, _("the keyring has no secret for service '{service}' "
+                                 "and user '{user}'").format(service=service, user=user))
     register_secret(value)
     return value
 
@@ -297,12 +306,12 @@ def _check_url(config: Config, key: str, url: str, insecure: bool) -> str:
 
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise config.fail(key, "must be an http:// or https:// URL with a host")
+        raise config.fail(key, _("must be an http:// or https:// URL with a host"))
     if parts.username or parts.password:
-        raise config.fail(key, "must not contain credentials; use username and *_env keys")
+        raise config.fail(key, _("must not contain credentials; use username and *_env keys"))
     if parts.scheme == "http" and not insecure and not is_loopback(parts.hostname):
-        raise config.fail(key, "plain http is allowed only to 127.0.0.1, ::1 or localhost; "
-                               "use https, or set allow_insecure_http = true")
+        raise config.fail(key, _("plain http is allowed only to 127.0.0.1, ::1 or localhost; "
+                                 "use https, or set allow_insecure_http = true"))
     return url.strip().rstrip("/")
 
 

@@ -38,7 +38,8 @@ class EmailBackend(Backend):
     @property
     def label(self) -> str:
         """How errors name this backend."""
-        return f"backend '{self.name}' (SMTP {self.settings['host']}:{self.settings['port']})"
+        return _("backend '{name}' (SMTP {host}:{port})").format(
+            name=self.name, host=self.settings["host"], port=self.settings["port"])
 
     def send(self, ticket: Ticket) -> RemoteRef:
         """Connect, secure, log in, then hand over the message; one attempt."""
@@ -213,19 +214,22 @@ def classify(label: str, exc: BaseException, *, delivering: bool) -> BackendErro
     if isinstance(exc, ssl.SSLError):
         return _tls_error(label, exc)
     if isinstance(exc, UnicodeEncodeError):  # smtplib sends logins as ASCII only
-        return BackendError(f"{label}: the user name or password is not plain ASCII, which "
-                            "SMTP login cannot send", "Use an ASCII password (or an app "
-                            "password) for this account.", retryable=False)
+        return BackendError(_("{label}: the user name or password is not plain ASCII, which "
+                              "SMTP login cannot send").format(label=label),
+                            _("Use an ASCII password (or an app password) for this account."),
+                            retryable=False)
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return BackendError(f"{label}: the server does not offer STARTTLS",
-                            "Use security = \"ssl\" or another server.", retryable=False)
+        return BackendError(_("{label}: the server does not offer STARTTLS").format(label=label),
+                            _("Use security = \"ssl\" or another server."), retryable=False)
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return BackendError(f"{label}: login refused (SMTP {exc.smtp_code})",
-                            "Check username and the secret the config names.", retryable=False)
+        return BackendError(_("{label}: login refused (SMTP {code})").format(
+                                label=label, code=exc.smtp_code),
+                            _("Check username and the secret the config names."),
+                            retryable=False)
     if isinstance(exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException)):
         return _refused(label, exc)
-    err = BackendError(f"{label}: {_what(exc)}",
-                       "Check your connection; the ticket stays queued.")
+    err = BackendError(_("{label}: {reason}").format(label=label, reason=_what(exc)),
+                       _("Check your connection; the ticket stays queued."))
     err.maybe_sent = delivering
     return err
 
@@ -233,11 +237,11 @@ def classify(label: str, exc: BaseException, *, delivering: bool) -> BackendErro
 def _tls_error(label: str, exc: BaseException) -> BackendError:
     import ssl
 
-    reason = "certificate not trusted" if isinstance(exc, ssl.SSLCertVerificationError) \
-        else "the server does not speak TLS as configured"
-    return BackendError(f"{label}: TLS failed ({reason})",
-                        "Check host, port and security; TLS verification cannot be turned off "
-                        "(ca_file adds a company CA).", retryable=False)
+    reason = _("certificate not trusted") if isinstance(exc, ssl.SSLCertVerificationError) \
+        else _("the server does not speak TLS as configured")
+    return BackendError(_("{label}: TLS failed ({reason})").format(label=label, reason=reason),
+                        _("Check host, port and security; TLS verification cannot be turned off "
+                          "(ca_file adds a company CA)."), retryable=False)
 
 
 def _refused(label: str, exc: BaseException) -> BackendError:
@@ -245,22 +249,23 @@ def _refused(label: str, exc: BaseException) -> BackendError:
     import smtplib
 
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in exc.recipients.values()]
+        codes = [code for code, _text in exc.recipients.values()]
     else:
         codes = [getattr(exc, "smtp_code", 500)]
     temporary = all(400 <= code < 500 for code in codes)
-    return BackendError(f"{label}: the server refused the message (SMTP {max(codes)})",
-                        "tokohelp retries later." if temporary else
-                        "Check the from/to addresses and the server's rules.",
+    return BackendError(_("{label}: the server refused the message (SMTP {code})").format(
+                            label=label, code=max(codes)),
+                        _("tokohelp retries later.") if temporary else
+                        _("Check the from/to addresses and the server's rules."),
                         retryable=temporary)
 
 
 def _what(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
-        return "timed out"
+        return _("timed out")
     if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    return f"connection failed ({type(exc).__name__})"
+        return _("connection refused")
+    return _("connection failed ({name})").format(name=type(exc).__name__)
 
 
 def _close(smtp: smtplib.SMTP) -> None:

@@ -195,8 +195,9 @@ class RTBackend(Backend):
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            raise BackendError(f"{self.label}: unexpected answer to GET {path}",
-                               "Is the url the RT base URL (without /REST/2.0)?",
+            raise BackendError(_("{label}: unexpected answer to GET {path}").format(
+                                   label=self.label, path=path),
+                               _("Is the url the RT base URL (without /REST/2.0)?"),
                                retryable=False)
         return data
 

@@ -200,20 +200,23 @@ def transport_error(label: str, method: str, exc: Exception) -> BackendError:
     import httpx
 
     if _tls_failure(exc):
-        return BackendError(f"{label}: TLS handshake failed ({_tls_reason(exc)})",
-                            "Check the URL scheme and the server certificate; "
-                            "TLS verification cannot be turned off.", retryable=False)
+        return BackendError(_("{label}: TLS handshake failed ({reason})").format(
+                                label=label, reason=_tls_reason(exc)),
+                            _("Check the URL scheme and the server certificate; "
+                              "TLS verification cannot be turned off."), retryable=False)
     if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
-        return BackendError(f"{label}: cannot connect ({_short(exc)})",
-                            "Check your connection and that the server is up; "
-                            "the ticket stays queued.")
+        return BackendError(_("{label}: cannot connect ({reason})").format(
+                                label=label, reason=_short(exc)),
+                            _("Check your connection and that the server is up; "
+                              "the ticket stays queued."))
     if isinstance(exc, httpx.LocalProtocolError):
         return BackendError(_("{label}: the request cannot be sent ({reason})").format(
                                 label=label, reason=_short(exc)),
                             _("Check the backend settings with 'tokohelp config check'."),
                             retryable=False)
-    err = BackendError(f"{label}: {_what(exc)} before the server answered",
-                       "The ticket may have arrived; tokohelp checks before sending again.")
+    err = BackendError(_("{label}: {reason} before the server answered").format(
+                           label=label, reason=_what(exc)),
+                       _("The ticket may have arrived; tokohelp checks before sending again."))
     err.maybe_sent = method.upper() in ("POST", "PUT")
     return err
 
@@ -232,9 +235,9 @@ def _tls_failure(exc: BaseException) -> bool:
 def _tls_reason(exc: BaseException) -> str:
     text = str(exc).lower()
     if "certificate" in text or "verify" in text:
-        return "certificate not trusted"
+        return _("certificate not trusted")
     if "wrong version" in text or "record layer" in text or "packet length" in text:
-        return "the server does not speak TLS on this port"
+        return _("the server does not speak TLS on this port")
     return _short(exc)
 
 
@@ -242,8 +245,8 @@ def _what(exc: Exception) -> str:
     import httpx
 
     if isinstance(exc, httpx.TimeoutException):
-        return "timed out"
-    return "the connection was cut"
+        return _("timed out")
+    return _("the connection was cut")
 
 
 def _short(exc: BaseException) -> str:
@@ -260,20 +263,24 @@ def raise_for_status(response: httpx.Response, label: str, *, creating: bool = F
         return
     detail = server_message(response)
     if code in (429, 503):
-        raise BackendError(f"{label}: server busy (HTTP {code}){detail}",
-                           "tokohelp retries later.", retry_after=retry_after(response))
+        raise BackendError(_("{label}: server busy (HTTP {code}){detail}").format(
+                               label=label, code=code, detail=detail),
+                           _("tokohelp retries later."), retry_after=retry_after(response))
     if code in (401, 403):
-        raise BackendError(f"{label}: access denied (HTTP {code}){detail}",
-                           "Check the user name and the secret the config names.",
+        raise BackendError(_("{label}: access denied (HTTP {code}){detail}").format(
+                               label=label, code=code, detail=detail),
+                           _("Check the user name and the secret the config names."),
                            retryable=False)
     if code >= 500 or code in (408, 409):
-        err = BackendError(f"{label}: server error (HTTP {code}){detail}",
-                           "tokohelp retries; the ticket stays queued.",
+        err = BackendError(_("{label}: server error (HTTP {code}){detail}").format(
+                               label=label, code=code, detail=detail),
+                           _("tokohelp retries; the ticket stays queued."),
                            retry_after=retry_after(response))
         err.maybe_sent = creating and code not in (409, 503)
         raise err
-    raise BackendError(f"{label}: request refused (HTTP {code}){detail}",
-                       "Check the backend settings with 'tokohelp config check'.",
+    raise BackendError(_("{label}: request refused (HTTP {code}){detail}").format(
+                           label=label, code=code, detail=detail),
+                       _("Check the backend settings with 'tokohelp config check'."),
                        retryable=False)
 
 
@@ -318,8 +325,9 @@ def json_body(response: httpx.Response, label: str) -> dict[str, Any]:
         data = None
     if isinstance(data, dict) and remote_id(data.get("id")):
         return data
-    err = BackendError(f"{label}: HTTP {response.status_code} without a ticket id in the answer",
-                       "tokohelp checks whether the ticket arrived before sending again.")
+    err = BackendError(_("{label}: HTTP {code} without a ticket id in the answer").format(
+                           label=label, code=response.status_code),
+                       _("tokohelp checks whether the ticket arrived before sending again."))
     err.maybe_sent = True
     raise err
 
