@@ -275,7 +275,8 @@ def root(
     """Unofficial help-center client for Tokopedia shoppers and sellers."""
     session = session_of(ctx)
     session.set_options(lang, debug)
-    session.no_pager = session.no_pager or no_pager  # main() takes it from anywhere
+    # --no-pager is declared here for --help only: TokohelpGroup.main takes it out of the
+    # arguments (wherever it stands) before Click parses them.
     if session.debug:
         _log_paths(session)
 

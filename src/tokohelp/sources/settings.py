@@ -63,8 +63,8 @@ def _build(config: Config, name: str, table: Any, full: bool) -> Client:
     if not NAME.match(name):
         raise config.fail(key, _("a source name is lower-case letters, digits and dashes"))
     if not isinstance(table, dict):
-        raise config.fail(key, _("expected a table, got {type}").format(
-            type=type(table).__name__))
+        raise config.fail(key, _("expected a table, got {got}").format(
+            got=type(table).__name__))
     kind = _check(config, key, table)
     common = _common(config, key, table)
     if kind == "rt":

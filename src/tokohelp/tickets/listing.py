@@ -45,7 +45,7 @@ def list_tickets(session: Session, status: str | None, refresh: bool = False) ->
     store = session.store if refresh else session.reading_store()
     if status is not None and status not in STATUSES:
         raise UsageError(_("unknown status '{status}'").format(status=status),
-                         _("Use one of: {statuses}.").format(statuses=", ".join(STATUSES)))
+                         _("Use one of: {choices}.").format(choices=", ".join(STATUSES)))
     return TicketList(store.tickets(status), unseen_tickets(store), warnings)
 
 
